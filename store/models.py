@@ -1,0 +1,266 @@
+"""The schema. Every table is here; migrations in `store/migrations` create them.
+
+Directory rows are never deleted: a roster re-import deactivates them (`active = False`) so the items,
+events and logs that point at them keep their history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utcnow
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default_factory=kw.pop("default_factory", list), sa_column=Column(JSON, nullable=False), **kw)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# --- directory -----------------------------------------------------------------------------------------
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the installation (organization name, roster file digest, ...)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_type=Text)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320, unique=True)  # stored lower-case
+    slack_id: str | None = Field(default=None, max_length=32, unique=True)
+    active: bool = True
+    away_until: date | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Team(SQLModel, table=True):
+    """A coaching support team: a 2017 cadre or a 2020 implementation-zone team."""
+
+    __tablename__ = "team"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    zone: str | None = Field(default=None, max_length=50)
+    region: str | None = Field(default=None, max_length=50)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class TeamMembership(SQLModel, table=True):
+    __tablename__ = "team_membership"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_team_membership"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=20)  # "facilitator" | "member"
+    expertise: list[str] = _json()
+    fte: float = 0.0
+    fte_available: float | None = None
+    home_center: str | None = Field(default=None, max_length=200)
+    fit: float | None = None  # supervisor-reported fit, 0..1
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class District(SQLModel, table=True):
+    __tablename__ = "district"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    zone: str | None = Field(default=None, max_length=50)
+    region: str | None = Field(default=None, max_length=50)
+    center: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class DistrictStaff(SQLModel, table=True):
+    __tablename__ = "district_staff"
+    __table_args__ = (UniqueConstraint("district_id", "person_id", name="uq_district_staff"),)
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class PersonRole(SQLModel, table=True):
+    """Network-wide roles: lead facilitator, management team, state trainer-match contact, bot admin."""
+
+    __tablename__ = "person_role"
+    __table_args__ = (UniqueConstraint("person_id", "role", name="uq_person_role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=20)  # "lead" | "management" | "state_contact" | "admin"
+    expertise: list[str] = _json()
+    fte: float = 0.0
+    home_center: str | None = Field(default=None, max_length=200)
+    position: int = 0  # order in the roster file (the first lead is asked first)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Channel(SQLModel, table=True):
+    """Channels the bot posts to by purpose (monthly summaries, management minutes, ...)."""
+
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("purpose", "channel_id", name="uq_channel_purpose"),)
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=50)
+    channel_id: str = Field(max_length=32)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# --- routed items --------------------------------------------------------------------------------------
+
+
+class Item(SQLModel, table=True):
+    """A question, district request, update or training request travelling along the protocol."""
+
+    __tablename__ = "item"
+    __table_args__ = (Index("ix_item_open_deadline", "status", "deadline_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # question | district | training | update
+    status: str = Field(max_length=20, index=True)  # open | answered | matched | withdrawn | closed ...
+    protocol_version: str = Field(max_length=50)
+    asker_id: int = Field(foreign_key="person.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    district_id: int | None = Field(default=None, foreign_key="district.id")
+    tier: str | None = Field(default=None, max_length=50)  # current tier or matching stage
+    text: str = Field(sa_type=Text)
+    topics: list[str] = _json()
+    urgency: str = Field(default="normal", max_length=20)
+    # The routing engine's own state (stage, candidates asked, offers ...), opaque to the store.
+    state: dict[str, Any] = _json(default_factory=dict)
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where the item came from (a forwarded DM) and where its owner's card lives, for chat.update.
+    source: dict[str, Any] = _json(default_factory=dict)
+    cards: dict[str, Any] = _json(default_factory=dict)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ItemEvent(SQLModel, table=True):
+    """The audit trail: one row per state change of an item, with who did it and why."""
+
+    __tablename__ = "item_event"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    kind: str = Field(max_length=30)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    from_owner_id: int | None = Field(default=None, foreign_key="person.id")
+    to_owner_id: int | None = Field(default=None, foreign_key="person.id")
+    reason: str = Field(default="", sa_type=Text)
+    detail: dict[str, Any] = _json(default_factory=dict)
+
+
+# --- coaching interaction logs -------------------------------------------------------------------------
+
+
+class Interaction(SQLModel, table=True):
+    """One coaching interaction: the nine fields of the CST Coaching Interaction Log."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_team_month", "team_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    month: str = Field(max_length=7)  # YYYY-MM of `occurred_on`, the log month it belongs to
+    district_id: int = Field(foreign_key="district.id", index=True)
+    occurred_on: date
+    duration_minutes: int
+    interaction_type: str = Field(max_length=50)
+    description: str = Field(default="", sa_type=Text)  # required when the type is "unsure"
+    participants: str = Field(default="", sa_type=Text)
+    members_present: list[int] = _json()  # person ids
+    topics: list[str] = _json()
+    resources: str = Field(default="", sa_type=Text)
+    comments: str = Field(default="", sa_type=Text)
+    no_student_data: bool = False  # the author confirmed free text holds no student personal data
+    author_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LogMonth(SQLModel, table=True):
+    """A team's monthly log: open while entries are added, locked once the facilitator submits it."""
+
+    __tablename__ = "log_month"
+    __table_args__ = (UniqueConstraint("team_id", "month", name="uq_log_month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    month: str = Field(max_length=7)
+    status: str = Field(default="open", max_length=20)  # open | submitted
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_by: int | None = Field(default=None, foreign_key="person.id")
+    history: list[dict[str, Any]] = _json()  # submissions and reopenings, with reasons
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# --- delivery ------------------------------------------------------------------------------------------
+
+
+class Outbox(SQLModel, table=True):
+    """An outgoing Slack Web API call, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    method: str = Field(max_length=60)  # chat.postMessage, chat.update, views.publish, ...
+    payload: dict[str, Any] = _json(default_factory=dict)
+    dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    status: str = Field(default="pending", max_length=20)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    result: dict[str, Any] = _json(default_factory=dict)
+    created_at: datetime = _created()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ScheduledDelivery(SQLModel, table=True):
+    """A scheduled delivery that has happened, keyed (kind, period, recipient) so it never happens twice."""
+
+    __tablename__ = "scheduled_delivery"
+    __table_args__ = (UniqueConstraint("kind", "period", "recipient", name="uq_scheduled_delivery"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50)
+    period: str = Field(max_length=50)
+    recipient: str = Field(max_length=100)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    created_at: datetime = _created()
+
+
+class SlackEventSeen(SQLModel, table=True):
+    """Events API event ids already handled, so Slack's retries are processed once."""
+
+    __tablename__ = "slack_event_seen"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _created()
