@@ -1,0 +1,46 @@
+"""Jinja2 rendering for everything user-facing: Block Kit JSON (`*.json.j2`), mrkdwn and text (`*.md.j2`,
+`*.txt.j2`). Values in JSON templates go through `|tojson`; the result is parsed, so a broken template fails
+loudly in tests instead of sending a broken message."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).parent
+
+
+def slack_escape(value: Any) -> str:
+    """Escape the three characters Slack mrkdwn treats specially."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["slack_escape"] = slack_escape
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+    return env
+
+
+def render_text(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def render_json(name: str, **context: Any) -> Any:
+    text = render_text(name, **context)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"template {name} rendered invalid JSON: {exc}") from exc

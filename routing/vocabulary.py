@@ -1,0 +1,81 @@
+"""Controlled vocabularies from the source documents, and a forgiving lookup with suggestions.
+
+A protocol file may replace any of these lists; these are the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+# Seed 003, "CST Expertise, Composition, and Mindset" (titles) and "Coaching Support Teams" (areas).
+EXPERTISE_AREAS: tuple[str, ...] = (
+    "Facilitator",
+    "General Education",
+    "Leadership",
+    "Assessment",
+    "Data",
+    "Technology",
+    "Special Education",
+    "Early Childhood",
+    "Social-Behavioral",
+    "School Culture",
+    "Academics",
+    "Communication",
+    "Accountability/MSIP",
+    "Systems Change",
+)
+
+# Seed 004, Standards for Professional Learning.
+STANDARDS: tuple[str, ...] = (
+    "Learning Communities",
+    "Leadership",
+    "Resources",
+    "Data",
+    "Learning Designs",
+    "Implementation",
+    "Outcomes",
+)
+
+# Seed 002, implementation zones.
+ZONES: tuple[str, ...] = ("Early", "Developing", "Initial implementation", "Full implementation", "New")
+
+REGIONS: tuple[str, ...] = ("East", "West")
+
+
+def _key(name: str) -> str:
+    """Case, spacing and punctuation do not matter: 'social/behavioral' == 'Social-Behavioral'."""
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+def canonical(name: str, choices: Iterable[str]) -> str | None:
+    """The choice `name` means, or None."""
+    wanted = _key(name)
+    for choice in choices:
+        if _key(choice) == wanted:
+            return choice
+    return None
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """The closest choice to a name that matched none, for 'did you mean ...?'."""
+    choices = list(choices)
+    by_key = {_key(c): c for c in choices}
+    close = difflib.get_close_matches(_key(name), list(by_key), n=1, cutoff=0.5)
+    if close:
+        return by_key[close[0]]
+    # Fall back on a word the two share ("Special Ed" -> "Special Education").
+    words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    for choice in choices:
+        if words & set(re.findall(r"[a-z0-9]+", choice.lower())):
+            return choice
+    return None
+
+
+def unknown_message(kind: str, name: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    hint = suggest(name, choices)
+    if hint:
+        return f"unknown {kind} {name!r}: did you mean {hint!r}?"
+    return f"unknown {kind} {name!r}: use one of {', '.join(choices)}"
