@@ -154,12 +154,40 @@ class Item(SQLModel, table=True):
     state: dict[str, Any] = _json(default_factory=dict)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Where the item came from (a forwarded DM) and where its owner's card lives, for chat.update.
+    # Where the item came from (a forwarded DM: channel, ts, permalink, original author).
     source: dict[str, Any] = _json(default_factory=dict)
-    cards: dict[str, Any] = _json(default_factory=dict)
+    revision: int = 0  # bumped on every change; a write that lost a race is refused and retried
     created_at: datetime = _created()
     updated_at: datetime = _created()
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ItemCard(SQLModel, table=True):
+    """A message about an item in someone's DM (the owner's card with buttons, the asker's status).
+
+    Every change to the item edits every card with chat.update, so nobody acts on a stale card. The row is
+    written with the notification; the dispatcher fills in channel and ts once Slack has the message.
+    """
+
+    __tablename__ = "item_card"
+    __table_args__ = (UniqueConstraint("item_id", "key", name="uq_item_card"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    key: str = Field(max_length=100)
+    recipient_id: int = Field(foreign_key="person.id")
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
+
+
+class ProtocolSnapshot(SQLModel, table=True):
+    """Every protocol version items were started under, so an item keeps its rules when the file changes."""
+
+    __tablename__ = "protocol_snapshot"
+    version: str = Field(primary_key=True, max_length=50)
+    text: str = Field(sa_type=Text)
+    source: str = Field(default="", max_length=500)
+    created_at: datetime = _created()
 
 
 class ItemEvent(SQLModel, table=True):

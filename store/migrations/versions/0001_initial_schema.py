@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:20:45.795240
+Create Date: 2026-11-23 15:24:10.498825
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sqlmodel
 from alembic import op
 
 import store.types
-
 
 revision = "0001"
 down_revision = None
@@ -52,6 +51,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
         sa.UniqueConstraint("slack_id"),
+    )
+    op.create_table(
+        "protocol_snapshot",
+        sa.Column("version", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("version"),
     )
     op.create_table(
         "slack_event_seen",
@@ -244,7 +251,7 @@ def upgrade() -> None:
         sa.Column("deadline_at", store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("remind_at", store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("source", sa.JSON(), nullable=False),
-        sa.Column("cards", sa.JSON(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", store.types.UTCDateTime(timezone=True), nullable=True),
@@ -271,6 +278,29 @@ def upgrade() -> None:
         batch_op.create_index("ix_item_open_deadline", ["status", "deadline_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_item_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_item_status"), ["status"], unique=False)
+
+    op.create_table(
+        "item_card",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("recipient_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["item.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"],
+            ["person.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id", "key", name="uq_item_card"),
+    )
+    with op.batch_alter_table("item_card", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_item_card_item_id"), ["item_id"], unique=False)
 
     op.create_table(
         "item_event",
@@ -361,6 +391,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_item_event_item_id"))
 
     op.drop_table("item_event")
+    with op.batch_alter_table("item_card", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_item_card_item_id"))
+
+    op.drop_table("item_card")
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_status"))
         batch_op.drop_index(batch_op.f("ix_item_owner_id"))
@@ -394,6 +428,7 @@ def downgrade() -> None:
     op.drop_table("district")
     op.drop_table("team")
     op.drop_table("slack_event_seen")
+    op.drop_table("protocol_snapshot")
     op.drop_table("person")
     op.drop_table("meta")
     op.drop_table("channel")

@@ -1,0 +1,117 @@
+"""The outbox: outgoing Slack calls written in the caller's transaction, claimed and sent by a dispatcher.
+
+Life of a row: pending -> sending (claimed by one dispatcher, with a lease) -> sent | pending again (retry
+later) | failed (gave up; visible to admins). A dispatcher that dies mid-send leaves its rows in `sending`;
+once the lease runs out another dispatcher claims them again, so nothing is lost (at the price of a
+possible duplicate only after a crash). On PostgreSQL, claims use FOR UPDATE SKIP LOCKED so any number of
+dispatchers can run; SQLite serialises writers, so run one there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from store.models import Outbox
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+DEFAULT_LEASE = timedelta(minutes=2)
+
+
+def enqueue(
+    *,
+    session: Session,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    item_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox | None:
+    """Add a call to the outbox in the caller's transaction. With `dedupe_key`, a second enqueue of the
+    same key is a no-op and returns None (scheduled deliveries use this to never send twice)."""
+    row = Outbox(
+        method=method,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        item_id=item_id,
+        status=PENDING,
+        next_attempt_at=not_before or now,
+        created_at=now,
+    )
+    if dedupe_key is None:
+        session.add(row)
+        session.flush()
+        return row
+    if session.exec(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first() is not None:
+        return None
+    try:
+        with session.begin_nested():  # a concurrent insert of the same key loses here, not the caller
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def claim(
+    *,
+    session: Session,
+    worker: str,
+    now: datetime,
+    limit: int = 50,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[Outbox]:
+    """Claim up to `limit` due rows, oldest first, for `worker`. Commits the claim."""
+    due = or_(
+        (Outbox.status == PENDING) & (Outbox.next_attempt_at <= now),
+        (Outbox.status == SENDING) & (Outbox.claimed_at <= now - lease),  # a dispatcher died mid-send
+    )
+    stmt = select(Outbox).where(due).order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)
+    rows = list(session.exec(stmt))
+    for row in rows:
+        row.status = SENDING
+        row.claimed_by = worker
+        row.claimed_at = now
+        row.attempts += 1
+    session.commit()
+    return rows
+
+
+def mark_sent(*, session: Session, row: Outbox, now: datetime, result: dict[str, Any]) -> None:
+    row.status = SENT
+    row.sent_at = now
+    row.result = result
+    row.last_error = None
+    session.add(row)
+
+
+def mark_retry(*, session: Session, row: Outbox, at: datetime, error: str, count_attempt: bool = True) -> None:
+    row.status = PENDING
+    row.next_attempt_at = at
+    row.last_error = error
+    row.claimed_by = None
+    row.claimed_at = None
+    if not count_attempt:
+        row.attempts -= 1
+    session.add(row)
+
+
+def mark_failed(*, session: Session, row: Outbox, error: str) -> None:
+    row.status = FAILED
+    row.last_error = error
+    session.add(row)
+
+
+def failed_rows(*, session: Session, limit: int = 50) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.status == FAILED).order_by(Outbox.id.desc()).limit(limit)
+    return list(session.exec(stmt))
+
+
+def counts(*, session: Session) -> dict[str, int]:
+    rows = session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
+    return {status: n for status, n in rows}
