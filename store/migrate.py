@@ -32,3 +32,20 @@ def current(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def require_current(url: str) -> None:
+    """Refuse to run against a database that is missing the schema or is behind the code."""
+    from alembic.script import ScriptDirectory
+
+    from routing.errors import CstbotError
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    try:
+        here = current(url)
+    except Exception as exc:
+        raise CstbotError(f"cannot open the database ({type(exc).__name__}): check DATABASE_URL") from None
+    if here is None:
+        raise CstbotError("the database has no schema yet: run `cstbot db upgrade` first")
+    if here != head:
+        raise CstbotError(f"the database schema is at {here}, the code needs {head}: run `cstbot db upgrade`")

@@ -1,0 +1,258 @@
+"""`cstbot roster import FILE` and `cstbot roster show`: load the roster file, print the directory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.settings import Settings, load_settings
+from routing.directory import Directory, Person, Role
+from routing.errors import CstbotError
+from store.db import make_engine
+from store.directory import load_channels, load_directory
+from templates import render_text
+
+if TYPE_CHECKING:
+    from store.roster import Lookup
+
+ROSTER_TABLES = ("meta", "person", "team", "team_membership", "district", "district_staff", "person_role", "channel")
+
+# Slack errors after which every further lookup would fail the same way.
+FATAL_SLACK_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+        "ekm_access_denied",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+    }
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    roster = sub.add_parser("roster", help="import and show the roster (people, teams, districts, roles)")
+    rsub = roster.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    imp = rsub.add_parser(
+        "import",
+        help="make the directory match a roster file (YAML, XLSX, or a directory of CSV sheets)",
+        description="Add, update and deactivate people, teams, districts, roles and channels to match FILE. "
+        "A file with any problem changes nothing; every problem is listed. People without a Slack id are "
+        "looked up by email when SLACK_BOT_TOKEN is set.",
+    )
+    imp.add_argument("file", metavar="FILE", help="roster.yaml, roster.xlsx, or a directory of CSV sheets")
+    imp.add_argument("--dry-run", action="store_true", help="validate and list what would change; write nothing")
+    imp.set_defaults(func=import_command)
+    show = rsub.add_parser("show", help="print the directory as the bot sees it")
+    show.add_argument("--all", action="store_true", help="include deactivated rows")
+    show.set_defaults(func=show_command)
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from store.roster import import_roster, read_roster
+
+    settings = load_settings()
+    roster = read_roster(args.file)  # a bad file fails before the database is touched
+    engine = open_engine(settings.database_url)
+    try:
+        report = import_roster(roster, engine=engine, lookup=slack_lookup(settings), dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    # A real import lists its edits (additions are only counted); a dry run lists everything it would do.
+    listed = [c for c in report.changes if report.dry_run or c.action != "added"]
+    print(
+        render_text(
+            "cli/roster_import.txt.j2",
+            report=report,
+            listed=listed,
+            signs=SIGNS,
+            lookup_configured=_has_token(settings),
+        )
+    )
+    return 0
+
+
+SIGNS = {"added": "+", "updated": "~", "reactivated": "^", "deactivated": "-"}
+
+
+def show_command(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = open_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            directory = load_directory(session=session)
+            channels = load_channels(session=session, include_inactive=args.all)
+            view = roster_view(
+                directory,
+                [{"purpose": c.purpose, "channel_id": c.channel_id, "active": c.active} for c in channels],
+                include_inactive=args.all,
+            )
+    finally:
+        engine.dispose()
+    print(render_text("cli/roster_show.txt.j2", **view))
+    return 0
+
+
+# --- database --------------------------------------------------------------------------------------------
+
+
+def open_engine(url: str) -> Engine:
+    """An engine on a database that holds the schema, or a one-line error saying what to do."""
+    hint = "run `cstbot db upgrade` first"
+    parsed = make_url(url)
+    file_db = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if file_db and not Path(parsed.database).exists():  # do not leave an empty database file behind
+        raise CstbotError(f"no database at {parsed.database}: {hint}")
+    engine = make_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise CstbotError(f"cannot open the database {parsed.render_as_string(hide_password=True)}: {reason}") from None
+    missing = [t for t in ROSTER_TABLES if t not in tables]
+    if missing:
+        engine.dispose()
+        raise CstbotError(f"the database has no cstbot schema (missing table {missing[0]}): {hint}")
+    return engine
+
+
+# --- Slack lookup ----------------------------------------------------------------------------------------
+
+
+def _has_token(settings: Settings) -> bool:
+    token = settings.slack_bot_token
+    return token is not None and bool(token.get_secret_value())
+
+
+def slack_lookup(settings: Settings) -> Lookup | None:
+    """email -> Slack user id through users.lookupByEmail, or None when no bot token is configured."""
+    if not _has_token(settings):
+        return None
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    from store.roster import LookupFailed
+
+    client = WebClient(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+
+    def lookup(email: str) -> str | None:
+        try:
+            response = client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error == "users_not_found":
+                return None
+            raise LookupFailed(error or str(exc), fatal=error in FATAL_SLACK_ERRORS) from exc
+        except OSError as exc:  # connection refused, DNS, TLS: the same for every call
+            raise LookupFailed(f"cannot reach Slack: {exc}", fatal=True) from exc
+        user = response.get("user") or {}
+        return user.get("id")
+
+    return lookup
+
+
+# --- show ------------------------------------------------------------------------------------------------
+
+
+def _person(d: Directory, person_id: int) -> dict[str, Any]:
+    p = d.person(person_id) or Person(id=person_id, name=f"person {person_id}", active=False)
+    return {
+        "name": p.name,
+        "email": p.email,
+        "slack_id": p.slack_id,
+        "away_until": p.away_until.isoformat() if p.away_until else None,
+        "active": p.active,
+    }
+
+
+def _fte(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+def roster_view(directory: Directory, channels: list[dict[str, Any]], *, include_inactive: bool) -> dict[str, Any]:
+    """The template's context: plain dicts and lists, inactive rows dropped unless `include_inactive`."""
+    d = directory
+
+    def shown(active: bool) -> bool:
+        return include_inactive or active
+
+    def membership(m) -> dict[str, Any]:
+        return {
+            "person": _person(d, m.person_id),
+            "expertise": sorted(m.expertise),
+            "fte": _fte(m.fte),
+            "fte_available": _fte(m.fte_available),
+            "home_center": m.home_center,
+            "fit": _fte(m.fit),
+            "active": m.active,
+        }
+
+    def district(x) -> dict[str, Any]:
+        return {
+            "name": x.name,
+            "zone": x.zone,
+            "region": x.region,
+            "center": x.center,
+            "active": x.active,
+            "staff": [_person(d, pid) for pid in x.staff if shown(d.people[pid].active if pid in d.people else False)],
+        }
+
+    teams = []
+    for t in d.teams.values():
+        if not shown(t.active):
+            continue
+        rows = [m for m in d.memberships if m.team_id == t.id and shown(m.active)]
+        teams.append(
+            {
+                "name": t.name,
+                "zone": t.zone,
+                "region": t.region,
+                "active": t.active,
+                "facilitators": [membership(m) for m in rows if m.role == Role.FACILITATOR],
+                "members": [membership(m) for m in rows if m.role == Role.MEMBER],
+                "districts": [district(x) for x in d.districts.values() if x.team_id == t.id and shown(x.active)],
+            }
+        )
+    known_teams = {t.id for t in d.teams.values() if shown(t.active)}
+    unassigned = [district(x) for x in d.districts.values() if x.team_id not in known_teams and shown(x.active)]
+
+    def holders(role: Role) -> list[dict[str, Any]]:
+        return [
+            {
+                **_person(d, r.person_id),
+                "role_active": r.active,
+                "expertise": sorted(r.expertise),
+                "fte": _fte(r.fte),
+                "home_center": r.home_center,
+            }
+            for r in d.network_roles
+            if r.role == role and shown(r.active)
+        ]
+
+    return {
+        "organization": d.organization,
+        "include_inactive": include_inactive,
+        "teams": teams,
+        "unassigned": unassigned,
+        "district_count": sum(len(t["districts"]) for t in teams) + len(unassigned),
+        "leads": holders(Role.LEAD),
+        "management": holders(Role.MANAGEMENT),
+        "state_contacts": holders(Role.STATE_CONTACT),
+        "admins": holders(Role.ADMIN),
+        "channels": channels,
+        "no_slack": [_person(d, p.id) for p in d.people.values() if not p.slack_id and shown(p.active)],
+        "people_count": sum(1 for p in d.people.values() if shown(p.active)),
+    }

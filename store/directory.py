@@ -1,0 +1,157 @@
+"""Build the pure `routing.directory.Directory` from the database.
+
+Inactive rows come along flagged `active=False`: the Directory decides what to skip, and an item that
+points at someone who has since left still resolves to a name. Eight queries, however large the roster.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import StrEnum
+from functools import cache
+
+from sqlalchemy import Select, select
+from sqlmodel import Session
+
+from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
+from store import models
+
+ORGANIZATION_KEY = "organization"  # Meta key holding the organization's name
+
+
+class ChannelPurpose(StrEnum):
+    """What the bot posts to a channel. A new purpose is one line here (the roster validates against it)."""
+
+    SUMMARIES = "summaries"  # monthly coaching-log summaries (DESE, RPDC directors, area supervisors, CSTs)
+    MINUTES = "minutes"  # management team meeting minutes, shared with the facilitators
+    UPDATES = "updates"  # the lead facilitators' monthly CST update to the management team
+    ALERTS = "alerts"  # operational problems for the bot's admins (failed deliveries, import reports)
+
+
+@cache
+def _queries() -> dict[str, Select]:
+    """The eight statements, built once (building a statement costs about as much as running it on SQLite)."""
+    person, team, member, district, staff, role, meta, channel = (
+        model.__table__.c  # type: ignore[attr-defined]
+        for model in (
+            models.Person,
+            models.Team,
+            models.TeamMembership,
+            models.District,
+            models.DistrictStaff,
+            models.PersonRole,
+            models.Meta,
+            models.Channel,
+        )
+    )
+    return {
+        "people": select(
+            person.id, person.name, person.email, person.slack_id, person.active, person.away_until
+        ).order_by(person.id),
+        "teams": select(team.id, team.name, team.zone, team.region, team.active).order_by(team.id),
+        "memberships": select(
+            member.person_id,
+            member.team_id,
+            member.role,
+            member.expertise,
+            member.fte,
+            member.fte_available,
+            member.home_center,
+            member.fit,
+            member.active,
+        ).order_by(member.id),
+        "districts": select(
+            district.id,
+            district.name,
+            district.team_id,
+            district.zone,
+            district.region,
+            district.center,
+            district.active,
+        ).order_by(district.id),
+        "staff": select(staff.district_id, staff.person_id).where(staff.active.is_(True)).order_by(staff.id),
+        "roles": select(role.person_id, role.role, role.expertise, role.fte, role.home_center, role.active).order_by(
+            role.role, role.position, role.id
+        ),
+        "organization": select(meta.value).where(meta.key == ORGANIZATION_KEY),
+        "summaries": select(channel.channel_id)
+        .where(channel.purpose == ChannelPurpose.SUMMARIES.value, channel.active.is_(True))
+        .order_by(channel.id),
+    }
+
+
+def load_directory(*, session: Session) -> Directory:
+    """The whole directory, inactive rows included (flagged).
+
+    It runs on every request, so it reads only the needed columns with prebuilt Core statements: about four
+    times faster than loading ORM objects (0.6 ms for the example roster on SQLite)."""
+    conn = session.connection()
+    q = _queries()
+    people = conn.execute(q["people"]).all()
+    teams = conn.execute(q["teams"]).all()
+    memberships = conn.execute(q["memberships"]).all()
+    districts = conn.execute(q["districts"]).all()
+    staff_rows = conn.execute(q["staff"]).all()
+    roles = conn.execute(q["roles"]).all()
+    organization = conn.execute(q["organization"]).scalar()
+    summaries = conn.execute(q["summaries"]).scalars().all()
+
+    staff: dict[int, list[int]] = defaultdict(list)
+    for district_id, person_id in staff_rows:
+        staff[district_id].append(person_id)
+
+    return Directory.build(
+        people=(
+            Person(id=r.id, name=r.name, email=r.email, slack_id=r.slack_id, active=r.active, away_until=r.away_until)
+            for r in people
+        ),
+        teams=(Team(id=r.id, name=r.name, zone=r.zone, region=r.region, active=r.active) for r in teams),
+        districts=(
+            District(
+                id=r.id,
+                name=r.name,
+                team_id=r.team_id,
+                zone=r.zone,
+                region=r.region,
+                center=r.center,
+                staff=tuple(staff.get(r.id, ())),
+                active=r.active,
+            )
+            for r in districts
+        ),
+        memberships=(
+            Membership(
+                person_id=r.person_id,
+                team_id=r.team_id,
+                role=Role(r.role),
+                expertise=frozenset(r.expertise),
+                fte=r.fte,
+                fte_available=r.fte_available,
+                home_center=r.home_center,
+                fit=r.fit,
+                active=r.active,
+            )
+            for r in memberships
+        ),
+        network_roles=(
+            NetworkRole(
+                person_id=r.person_id,
+                role=Role(r.role),
+                expertise=frozenset(r.expertise),
+                fte=r.fte,
+                home_center=r.home_center,
+                active=r.active,
+            )
+            for r in roles
+        ),
+        organization=organization or "",
+        summary_channels=tuple(summaries),
+    )
+
+
+def load_channels(*, session: Session, include_inactive: bool = False) -> list[models.Channel]:
+    """Every channel the bot posts to, by purpose then roster order."""
+    query = select(models.Channel).order_by(models.Channel.purpose, models.Channel.id)
+    if not include_inactive:
+        query = query.where(models.Channel.active == True)  # noqa: E712
+    return list(session.scalars(query).all())
