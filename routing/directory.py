@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 
@@ -213,3 +214,91 @@ class Directory:
             if r.person_id == person_id and r.role == role and r.active:
                 return r
         return None
+
+    # --- precomputed lookups (see DirectoryIndex) ---------------------------------------------------------
+    @cached_property
+    def index(self) -> DirectoryIndex:
+        """The lookups above, answered from maps built once on first use (a Directory never changes)."""
+        return DirectoryIndex.build(self)
+
+
+# --- precomputed lookups --------------------------------------------------------------------------------------
+# Added for the routing engine's hot paths: the same answers as Directory's methods, from maps built in one pass
+# the first time `directory.index` is read (a Directory never changes). tests/routing checks they always agree.
+
+
+@dataclass(frozen=True)
+class DirectoryIndex:
+    roles: Mapping[int, frozenset[Role]]
+    memberships: Mapping[int, tuple[Membership, ...]]  # by person: active, on active teams
+    team_members: Mapping[int, tuple[Membership, ...]]  # by team: active memberships
+    facilitators: Mapping[int, tuple[Person, ...]]  # by team: active facilitators
+    staff: Mapping[int, tuple[District, ...]]  # by person: active districts they are staff of
+    role_holders: Mapping[Role, tuple[Person, ...]]  # active holders of each network role, roster order
+    network_roles: Mapping[tuple[int, Role], NetworkRole]  # (person, role) -> first active row
+
+    @classmethod
+    def build(cls, directory: Directory) -> DirectoryIndex:
+        people, teams = directory.people, directory.teams
+        roles: dict[int, set[Role]] = {}
+        memberships: dict[int, list[Membership]] = {}
+        team_members: dict[int, list[Membership]] = {}
+        facilitators: dict[int, list[Person]] = {}
+        for m in directory.memberships:
+            if not m.active:
+                continue
+            team_members.setdefault(m.team_id, []).append(m)
+            person = people.get(m.person_id)
+            if m.role == Role.FACILITATOR and person is not None and person.active:
+                facilitators.setdefault(m.team_id, []).append(person)
+            team = teams.get(m.team_id)
+            if team is not None and team.active:
+                memberships.setdefault(m.person_id, []).append(m)
+                roles.setdefault(m.person_id, set()).add(m.role)
+        holders: dict[Role, list[Person]] = {}
+        network_roles: dict[tuple[int, Role], NetworkRole] = {}
+        for r in directory.network_roles:
+            if not r.active:
+                continue
+            roles.setdefault(r.person_id, set()).add(r.role)
+            network_roles.setdefault((r.person_id, r.role), r)
+            person = people.get(r.person_id)
+            if person is not None and person.active:
+                holders.setdefault(r.role, []).append(person)
+        staff: dict[int, list[District]] = {}
+        for d in directory.districts.values():
+            if d.active:
+                for pid in dict.fromkeys(d.staff):
+                    staff.setdefault(pid, []).append(d)
+                    roles.setdefault(pid, set()).add(Role.DISTRICT_STAFF)
+        return cls(
+            roles=MappingProxyType({pid: frozenset(r) for pid, r in roles.items()}),
+            memberships=MappingProxyType({k: tuple(v) for k, v in memberships.items()}),
+            team_members=MappingProxyType({k: tuple(v) for k, v in team_members.items()}),
+            facilitators=MappingProxyType({k: tuple(v) for k, v in facilitators.items()}),
+            staff=MappingProxyType({k: tuple(v) for k, v in staff.items()}),
+            role_holders=MappingProxyType({k: tuple(v) for k, v in holders.items()}),
+            network_roles=MappingProxyType(network_roles),
+        )
+
+    def roles_of(self, person_id: int) -> frozenset[Role]:
+        return self.roles.get(person_id, frozenset())
+
+    def memberships_of(self, person_id: int) -> tuple[Membership, ...]:
+        return self.memberships.get(person_id, ())
+
+    def team_memberships(self, team_id: int, *, role: Role | None = None) -> tuple[Membership, ...]:
+        found = self.team_members.get(team_id, ())
+        return found if role is None else tuple(m for m in found if m.role == role)
+
+    def facilitators_of(self, team_id: int) -> tuple[Person, ...]:
+        return self.facilitators.get(team_id, ())
+
+    def districts_of_staff(self, person_id: int) -> tuple[District, ...]:
+        return self.staff.get(person_id, ())
+
+    def holders(self, role: Role) -> tuple[Person, ...]:
+        return self.role_holders.get(role, ())
+
+    def network_role(self, person_id: int, role: Role) -> NetworkRole | None:
+        return self.network_roles.get((person_id, role))

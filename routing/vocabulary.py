@@ -79,3 +79,16 @@ def unknown_message(kind: str, name: str, choices: Iterable[str]) -> str:
     if hint:
         return f"unknown {kind} {name!r}: did you mean {hint!r}?"
     return f"unknown {kind} {name!r}: use one of {', '.join(choices)}"
+
+
+_NORMALIZED: dict[str, str] = {}  # memo: routing compares the same few names many times a second
+
+
+def normalized(name: str) -> str:
+    """The comparison key of a vocabulary name: case, spacing and punctuation removed."""
+    key = _NORMALIZED.get(name)
+    if key is None:
+        if len(_NORMALIZED) > 10_000:
+            _NORMALIZED.clear()
+        key = _NORMALIZED[name] = _key(name)
+    return key
