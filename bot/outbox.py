@@ -24,7 +24,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from store import outbox as repo
 from store.models import ItemCard, Outbox
@@ -94,9 +94,8 @@ class Dispatcher:
         with Session(self.engine, expire_on_commit=False) as session:
             rows = repo.claim(session=session, worker=self.worker, now=now, limit=self.batch)
         stats = DispatchStats()
-        held_items: set[int] = set()  # keep each item's messages in order: one waits, its later ones wait
-        for row in rows:
-            self._handle(row, now, stats, held_items)
+        for row in rows:  # oldest first, so an item's earlier messages are settled before its later ones
+            self._handle(row, now, stats)
         return stats
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
@@ -113,19 +112,31 @@ class Dispatcher:
 
     # --- one row ---------------------------------------------------------------------------------------
 
-    def _handle(self, row: Outbox, now: datetime, stats: DispatchStats, held: set[int]) -> None:
+    def _handle(self, row: Outbox, now: datetime, stats: DispatchStats) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
             row = session.merge(row)
             paused_until = self._paused.get(row.method)
-            if row.item_id is not None and row.item_id in held:
-                self._defer(session, row, now + timedelta(seconds=1), "waiting for an earlier message", stats)
+            earlier_due = self._earlier_due(session, row)
+            if earlier_due is not None:  # keep each item's messages in order: one waits, its later ones wait
+                at = max(earlier_due, now + timedelta(seconds=1))
+                self._defer(session, row, at, "waiting for an earlier message", stats)
             elif paused_until and paused_until > now:
                 self._defer(session, row, paused_until, f"{row.method} rate limited", stats)
             else:
                 self._send(session, row, now, stats)
-            if row.status == repo.PENDING and row.item_id is not None:
-                held.add(row.item_id)
             session.commit()
+
+    @staticmethod
+    def _earlier_due(session: Session, row: Outbox) -> datetime | None:
+        """When the item's unsent messages written before `row` are due (in whichever batch), or None."""
+        if row.item_id is None:
+            return None
+        stmt = select(func.max(Outbox.next_attempt_at)).where(
+            Outbox.item_id == row.item_id,
+            Outbox.id < row.id,
+            Outbox.status.in_([repo.PENDING, repo.SENDING]),
+        )
+        return session.exec(stmt).first()
 
     def _defer(self, session: Session, row: Outbox, at: datetime, why: str, stats: DispatchStats) -> None:
         repo.mark_retry(session=session, row=row, at=at, error=why, count_attempt=False)

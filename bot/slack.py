@@ -18,5 +18,5 @@ def make_client(settings: Settings, *, timeout: int = 10, token_required: bool =
         token=token,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry=1)],
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
     )

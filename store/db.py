@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+WRITE_OPTION = "cstbot_write"
+
 
 def make_engine(url: str, **kw) -> Engine:
     """Build an engine. SQLite gets foreign keys enforced, WAL and a busy timeout (one writer at a time)."""
@@ -24,6 +26,17 @@ def make_engine(url: str, **kw) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
+            # pysqlite opens its own transactions lazily, at the first write, so a SAVEPOINT issued first
+            # would start (and its release commit) the transaction. Let SQLAlchemy issue BEGIN itself.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            # A transaction that will write takes the write lock up front (BEGIN IMMEDIATE), so it waits its
+            # turn under busy_timeout. A deferred one that reads, then writes after another writer committed,
+            # fails at once with "database is locked" (no busy wait is possible there).
+            immediate = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kw.setdefault("pool_pre_ping", True)
@@ -31,9 +44,14 @@ def make_engine(url: str, **kw) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    `write=True` for a transaction that will write: on SQLite it takes the write lock when it begins.
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if write:
+            session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()

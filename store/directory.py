@@ -6,6 +6,8 @@ points at someone who has since left still resolves to a name. Eight queries, ho
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections import defaultdict
 from enum import StrEnum
 from functools import cache
@@ -17,6 +19,7 @@ from routing.directory import Directory, District, Membership, NetworkRole, Pers
 from store import models
 
 ORGANIZATION_KEY = "organization"  # Meta key holding the organization's name
+VERSION_KEY = "directory_version"  # Meta key changed by every roster import that changes something
 
 
 class ChannelPurpose(StrEnum):
@@ -155,3 +158,40 @@ def load_channels(*, session: Session, include_inactive: bool = False) -> list[m
     if not include_inactive:
         query = query.where(models.Channel.active == True)  # noqa: E712
     return list(session.scalars(query).all())
+
+
+def bump_directory_version(*, session: Session) -> str:
+    """Mark the directory as changed, in the caller's transaction: caches everywhere reload it."""
+    version = uuid.uuid4().hex
+    row = session.get(models.Meta, VERSION_KEY)
+    if row is None:
+        session.add(models.Meta(key=VERSION_KEY, value=version))
+    else:
+        row.value = version
+        session.add(row)
+    return version
+
+
+class DirectoryCache:
+    """The Directory of this process, reloaded only when a roster import changed it.
+
+    Loading the directory is most of a request's database work; checking its version is one indexed read.
+    A database with no version yet (never imported since this code) is loaded every time, uncached.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._directory: Directory | None = None
+
+    def get(self, *, session: Session) -> Directory:
+        table = models.Meta.__table__  # type: ignore[attr-defined]
+        version = session.connection().execute(select(table.c.value).where(table.c.key == VERSION_KEY)).scalar()
+        with self._lock:
+            if version is not None and version == self._version and self._directory is not None:
+                return self._directory
+        directory = load_directory(session=session)
+        if version is not None:
+            with self._lock:
+                self._version, self._directory = version, directory
+        return directory

@@ -34,13 +34,13 @@ def environment() -> Environment:
     return env
 
 
-def render_text(name: str, **context: Any) -> str:
-    return environment().get_template(name).render(**context)
+def render_text(template: str, /, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
 
 
-def render_json(name: str, **context: Any) -> Any:
-    text = render_text(name, **context)
+def render_json(template: str, /, **context: Any) -> Any:
+    text = render_text(template, **context)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"template {name} rendered invalid JSON: {exc}") from exc
+        raise ValueError(f"template {template} rendered invalid JSON: {exc}") from exc

@@ -1,0 +1,15 @@
+"""Listeners, grouped by Slack feature. `register_listeners(app)` is the one place they are wired."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.handlers import actions, commands, events, shortcuts, views
+
+
+def register_listeners(app: App) -> None:
+    commands.register(app)
+    views.register(app)
+    actions.register(app)
+    shortcuts.register(app)
+    events.register(app)

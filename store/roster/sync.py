@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, select
 
 from routing.errors import CstbotError
 from store import models
-from store.directory import ORGANIZATION_KEY
+from store.directory import ORGANIZATION_KEY, bump_directory_version
 from store.roster.model import PersonSpec, Roster
 from store.roster.validate import name_key
 from store.types import utcnow
@@ -368,6 +368,8 @@ def sync_roster(
     )
 
     session.flush()
+    if report.changed:
+        bump_directory_version(session=session)  # running processes reload their cached directory
     return report
 
 

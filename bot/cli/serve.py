@@ -1,0 +1,133 @@
+"""`cstbot serve`, `cstbot worker` and `cstbot manifest`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+import threading
+
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="run the Slack app (HTTP on --port, or Socket Mode with --socket)",
+        description="Run the Slack app. HTTP mode serves POST /slack/events and GET /healthz with gunicorn "
+        "(threaded workers) and, unless --no-worker, starts `cstbot worker` beside it for the outbox and "
+        "the scheduler. Socket Mode needs SLACK_APP_TOKEN and no public URL.",
+    )
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per worker process (default 8)")
+    serve.add_argument("--socket", action="store_true", help="Socket Mode instead of HTTP")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not run the outbox dispatcher and scheduler here"
+    )
+    serve.set_defaults(func=run_serve)
+
+    worker = sub.add_parser("worker", help="run the outbox dispatcher and the scheduler alone")
+    worker.set_defaults(func=run_worker)
+
+    schedule = sub.add_parser("schedule", help="list the scheduled jobs and when each runs next")
+    schedule.set_defaults(func=run_schedule)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    manifest.add_argument(
+        "--url", default="https://cstbot.example.org", help="public base URL of `cstbot serve` (HTTP mode)"
+    )
+    manifest.add_argument("--socket", action="store_true", help="manifest for Socket Mode (no request URLs)")
+    manifest.add_argument("--name", default="cstbot", help="app and bot display name")
+    manifest.set_defaults(func=run_manifest)
+
+
+def run_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import manifest
+
+    sys.stdout.write(manifest(base_url=args.url, socket=args.socket, name=args.name))
+    return 0
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.scheduler import next_runs
+    from templates import render_text
+
+    settings = load_settings()
+    now = datetime.now(UTC)
+    rows = [
+        {"name": name, "describe": describe, "next": when.astimezone(settings.timezone).strftime("%a %Y-%m-%d %H:%M %Z")
+         if when else "never"}
+        for name, describe, when in next_runs(settings, now)
+    ]
+    sys.stdout.write(render_text("cli/schedule.txt.j2", rows=rows, timezone=settings.cstbot_timezone) + "\n")
+    return 0
+
+
+def _check_ready(settings, *names: str) -> None:
+    from store import migrate
+
+    settings.require(*names)
+    migrate.require_current(settings.database_url)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from bot.runtime import Worker, build_deps
+
+    settings = load_settings()
+    _check_ready(settings, "slack_bot_token")
+    worker = Worker(build_deps(settings))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    print("cstbot worker: outbox dispatcher and scheduler running (Ctrl-C to stop)", file=sys.stderr)
+    stop.wait()
+    worker.stop()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.socket:
+        _check_ready(settings, "slack_bot_token", "slack_signing_secret", "slack_app_token")
+        return _serve_socket(settings, with_worker=not args.no_worker)
+    _check_ready(settings, "slack_bot_token", "slack_signing_secret")
+    child = None
+    if not args.no_worker:
+        child = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"])
+    try:
+        from bot.server import serve_http
+
+        serve_http(settings, host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=15)
+    return 0
+
+
+def _serve_socket(settings, *, with_worker: bool) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+    from bot.runtime import Worker, build_deps
+
+    deps = build_deps(settings)
+    worker = Worker(deps) if with_worker else None
+    if worker:
+        worker.start()
+    try:
+        print("cstbot: connected in Socket Mode (Ctrl-C to stop)", file=sys.stderr)
+        SocketModeHandler(build_app(deps), settings.secret("slack_app_token")).start()
+    finally:
+        if worker:
+            worker.stop()
+    return 0

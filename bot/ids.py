@@ -1,0 +1,52 @@
+"""Every callback, action and block id the app uses, in one place. Templates receive these by name."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+COMMAND = "/cst"
+
+
+class Callback(StrEnum):
+    """Modal callback ids and the message shortcut."""
+
+    ASK = "cst_ask"
+    TRAIN = "cst_train"
+    ANSWER = "cst_answer"
+    REASSIGN = "cst_reassign"
+    ESCALATE = "cst_escalate"
+    DECLINE = "cst_decline"
+    SEND_TO_FACILITATOR = "cst_send_to_facilitator"  # message shortcut
+    OFFER = "cst_offer"
+
+
+class Action(StrEnum):
+    """Buttons and menus. The button's value carries the item id."""
+
+    ANSWER = "item_answer"
+    ESCALATE = "item_escalate"
+    REASSIGN = "item_reassign"
+    PICK = "item_pick"  # training: pick a candidate (static select; value "item_id:person_id")
+    NO_MATCH = "item_no_match"  # training: nobody suitable at this stage
+    OFFER = "item_offer"  # training: another team / state contact offers a trainer
+    DECLINE = "item_decline"  # training: asked person has no one to offer
+    WITHDRAW = "item_withdraw"
+    HOME_ASK = "home_ask"
+    HOME_TRAIN = "home_train"
+    HOME_HELP = "home_help"
+    NOOP = "noop"  # link buttons: Slack still sends an action, which is acked and ignored
+
+
+class Block(StrEnum):
+    """Input block ids (field errors are keyed by these)."""
+
+    TEXT = "text"
+    DISTRICT = "district"
+    TOPICS = "topics"
+    EXPERTISE = "expertise"
+    URGENCY = "urgency"
+    KIND = "kind"
+    ANSWER = "answer"
+    ASSIGNEE = "assignee"
+    NOTE = "note"
+    CANDIDATE = "candidate"

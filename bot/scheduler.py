@@ -1,0 +1,94 @@
+"""Scheduled jobs (APScheduler 3, job store in the bot's own database).
+
+Jobs are listed in JOBS by name; the job store keeps only the name, so a restart finds its schedule (and
+runs a job it missed, once, within the grace time). Every job is safe to run twice or in two processes at
+once: deadline sweeps re-check each item under its revision, and scheduled deliveries carry a unique key.
+`cstbot schedule` lists the next runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.deps import Deps
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    describe: str
+    trigger: Callable[[Settings], BaseTrigger]
+    run: Callable[[Deps, datetime], object]
+
+
+def _sweep(deps: Deps, now: datetime) -> object:
+    from bot.service import Service
+
+    return Service(deps).sweep(now=now)
+
+
+JOBS: dict[str, Job] = {
+    "deadline-sweep": Job(
+        name="deadline-sweep",
+        describe="remind owners before deadlines; escalate or move training requests on when they pass",
+        trigger=lambda settings: IntervalTrigger(minutes=1, timezone=settings.timezone),
+        run=_sweep,
+    ),
+}
+
+_current: Deps | None = None  # the process's deps, for jobs loaded from the job store by name
+
+
+def run_job(name: str) -> None:
+    """Entry point the job store refers to (by name only, so stored jobs survive code changes)."""
+    if _current is None:
+        log.error("scheduled job %s fired before the scheduler was set up; skipped", name)
+        return
+    job = JOBS.get(name)
+    if job is None:
+        log.warning("scheduled job %s no longer exists; skipped", name)
+        return
+    try:
+        job.run(_current, _current.now())
+    except Exception:
+        log.exception("scheduled job %s failed", name)
+
+
+def build_scheduler(deps: Deps) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=deps.engine, tablename=JOBSTORE_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=deps.settings.timezone,
+    )
+    for job in JOBS.values():
+        scheduler.add_job(
+            run_job, trigger=job.trigger(deps.settings), args=[job.name], id=job.name, name=job.describe,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def start_scheduler(deps: Deps) -> BackgroundScheduler:
+    global _current
+    _current = deps
+    scheduler = build_scheduler(deps)
+    scheduler.start()
+    return scheduler
+
+
+def next_runs(settings: Settings, now: datetime) -> list[tuple[str, str, datetime | None]]:
+    """(name, description, next fire time) for every job, computed from the triggers without starting."""
+    return [(job.name, job.describe, job.trigger(settings).get_next_fire_time(None, now)) for job in JOBS.values()]

@@ -1,0 +1,160 @@
+"""A district question reaches the right facilitator, is escalated to the lead and answered back."""
+
+from __future__ import annotations
+
+from freezegun import freeze_time
+
+from bot.ids import Action, Block, Callback
+from tests.e2e.conftest import MONDAY_10AM
+
+
+def submit_ask(env, user, text, *, callback=Callback.ASK, district=None, topics=(), kind=None):
+    """Open the modal with /cst, then submit it as Slack would, with the view that was opened."""
+    sub = "train" if callback is Callback.TRAIN else "ask"
+    response = env.client.slash_command("/cst", sub, user_id=user)
+    assert response.status == 200, response.text
+    opened = env.slack.last("views.open").args["view"]
+    values = {Block.TEXT: {"text": {"type": "plain_text_input", "value": text}}}
+    if district is not None:
+        values[Block.DISTRICT] = {"district": {"type": "static_select", "selected_option": {"value": str(district)}}}
+    if topics:
+        values[Block.TOPICS] = {
+            "topics": {"type": "multi_static_select", "selected_options": [{"value": t} for t in topics]}
+        }
+    if kind:
+        values[Block.KIND] = {"kind": {"type": "radio_buttons", "selected_option": {"value": kind}}}
+    payload = env.client.view_submission(
+        user, callback.value, values, private_metadata=opened["private_metadata"], view=opened
+    )
+    return env.client.interactivity(payload)
+
+
+def click(env, user, action_id, value, *, message=None):
+    payload = env.client.block_action(user, action_id, value, message=message)
+    return env.client.interactivity(payload)
+
+
+def last_card(env, slack_id):
+    return env.dms(slack_id)[-1].args
+
+
+def test_district_question_escalated_and_answered(app_env):
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        district_one = 1
+        r = submit_ask(env, "USTAFF001", "How do we start data teams?", district=district_one)
+        assert r.status == 200
+        body = r.json()
+        assert body["response_action"] == "update"
+        assert "Fay" not in body["view"]["blocks"][0]["text"]["text"] or True  # mentions are <@U..>
+        assert "<@UFACA0001>" in body["view"]["blocks"][0]["text"]["text"]
+        env.deliver()
+        card = last_card(env, "UFACA0001")
+        assert "How do we start data teams?" in str(card["blocks"])
+        actions = [b for b in card["blocks"] if b["type"] == "actions"][0]
+        ids = [e["action_id"] for e in actions["elements"]]
+        assert ids[:3] == [Action.ANSWER, Action.ESCALATE, Action.REASSIGN]
+        item_id = actions["elements"][0]["value"]
+        # the asker got a status card
+        assert env.dms("USTAFF001"), "the district person is told where the request went"
+
+        # a non-owner's click is refused with an explanation, and changes nothing
+        env.slack.clear()
+        r = click(env, "ULEAD0001", Action.ANSWER, item_id)
+        assert r.status == 200
+        refusal = env.slack.last("response_url").args
+        assert "only they" in refusal["text"] and "<@UFACA0001>" in refusal["text"]
+        assert not env.slack.calls_to("views.open")
+
+        # the facilitator escalates: a modal with an optional note
+        r = click(env, "UFACA0001", Action.ESCALATE, item_id)
+        opened = env.slack.last("views.open").args["view"]
+        assert opened["callback_id"] == Callback.ESCALATE
+        payload = env.client.view_submission(
+            "UFACA0001",
+            Callback.ESCALATE.value,
+            {Block.NOTE: {Block.NOTE: {"type": "plain_text_input", "value": "Needs DESE guidance"}}},
+            private_metadata=opened["private_metadata"],
+            view=opened,
+        )
+        r = env.client.interactivity(payload)
+        assert r.status == 200 and r.json()["response_action"] == "clear"
+        env.deliver()
+        lead_card = last_card(env, "ULEAD0001")
+        assert "How do we start data teams?" in str(lead_card["blocks"])
+        # the facilitator's card was edited: no buttons any more
+        updates = env.slack.calls_to("chat.update")
+        assert updates, "the previous owner's card is edited"
+        fac_update = [u for u in updates if u.args["channel"] == "DUFACA0001" or u.args["channel"] == "UFACA0001"]
+        assert fac_update and not any(b["type"] == "actions" for b in fac_update[-1].args["blocks"])
+
+        # the lead answers
+        click(env, "ULEAD0001", Action.ANSWER, item_id)
+        opened = env.slack.last("views.open").args["view"]
+        payload = env.client.view_submission(
+            "ULEAD0001",
+            Callback.ANSWER.value,
+            {
+                Block.ANSWER: {
+                    Block.ANSWER: {"type": "plain_text_input", "value": "Start with the MMD Blueprint, chapter 3."}
+                }
+            },
+            private_metadata=opened["private_metadata"],
+            view=opened,
+        )
+        r = env.client.interactivity(payload)
+        assert r.json()["response_action"] == "clear"
+        env.deliver()
+        answers = [c for c in env.dms("USTAFF001") if "chapter 3" in str(c.args)]
+        assert answers, "the answer reaches the district person"
+
+
+def test_reassign_to_someone_outside_the_tier_is_a_field_error_then_works(app_env):
+    env = app_env
+    from tests.e2e.flows import buttons, submit_ask, submit_modal
+
+    with freeze_time(MONDAY_10AM):
+        submit_ask(env, "UMEMA0001", "Is the spring convening in person?", kind="question")
+        env.deliver()
+        item = buttons(env.dms("UFACA0001")[-1].args)[Action.ESCALATE]
+        click(env, "UFACA0001", Action.ESCALATE, item)
+        submit_modal(env, "UFACA0001", {})
+        env.deliver()
+        click(env, "ULEAD0001", Action.REASSIGN, item)
+        pick = {Block.ASSIGNEE: {Block.ASSIGNEE: {"type": "users_select", "selected_user": "UMEMB0001"}}}
+        r = submit_modal(env, "ULEAD0001", pick)
+        assert r.json()["response_action"] == "errors"
+        assert "same tier" in r.json()["errors"][Block.ASSIGNEE]
+        pick = {Block.ASSIGNEE: {Block.ASSIGNEE: {"type": "users_select", "selected_user": "ULEAD0002"}}}
+        r = submit_modal(env, "ULEAD0001", pick)
+        assert r.json()["response_action"] == "clear"
+        env.deliver()
+        assert "spring convening" in str(env.dms("ULEAD0002")[-1].args["blocks"])
+
+
+def test_reminder_before_the_deadline_and_escalation_after_it(app_env):
+    env = app_env
+    from datetime import timedelta
+
+    from tests.e2e.flows import all_text, submit_ask
+
+    with freeze_time(MONDAY_10AM) as clock:
+        submit_ask(env, "UMEMA0001", "Do we report walkthroughs monthly?", kind="question")
+        env.deliver()
+        with env.deps.session() as s:
+            from store.models import Item
+
+            item = s.get(Item, 1)
+            remind_at, deadline_at = item.remind_at, item.deadline_at
+        assert remind_at < deadline_at
+        assert env.service().sweep(now=env.deps.now()).reminded == 0  # nothing due yet
+        clock.move_to(remind_at)
+        assert env.service().sweep(now=env.deps.now()).reminded == 1
+        assert env.service().sweep(now=env.deps.now()).reminded == 0  # reminded once
+        env.deliver()
+        assert "Reminder" in all_text(env.dms("UFACA0001")[-1].args)
+        clock.move_to(deadline_at + timedelta(minutes=1))
+        assert env.service().sweep(now=env.deps.now()).moved == 1
+        env.deliver()
+        assert "walkthroughs" in all_text(env.dms("ULEAD0001")[-1].args)
+        assert any("moved up" in all_text(c.args) for c in env.dms("UFACA0001"))

@@ -1,0 +1,82 @@
+"""The "Send to facilitator" shortcut, and the App Home tab for each role."""
+
+from __future__ import annotations
+
+from freezegun import freeze_time
+
+from bot.ids import Action, Callback
+from tests.e2e.conftest import MONDAY_10AM
+from tests.e2e.flows import all_text, buttons, submit_ask
+
+
+def shortcut(env, clicker, author, text, ts="1763300000.000100"):
+    message = {"type": "message", "user": author, "text": text, "ts": ts}
+    payload = env.client.message_shortcut(clicker, Callback.SEND_TO_FACILITATOR.value, message, channel_id="DMEMDIST01")
+    return env.client.interactivity(payload)
+
+
+def test_member_sends_a_district_dm_to_the_facilitator_once(app_env):
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        r = shortcut(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
+        assert r.status == 200
+        receipt = env.slack.last("response_url").args
+        assert receipt["response_type"] == "ephemeral" and "<@UFACA0001>" in receipt["text"]
+        env.deliver()
+        card = env.dms("UFACA0001")[-1].args
+        assert "data wall" in all_text(card)
+        assert "slack.com/archives/DMEMDIST01/p1763300000000100" in all_text(card)
+        assert Action.ANSWER in buttons(card)
+        told = [c.args for c in env.dms("USTAFF001") if "now with your CST facilitator" in all_text(c.args)]
+        assert len(told) == 1
+
+        # Clicking again on the same message does not create a second item nor tell the district twice.
+        env.slack.clear()
+        shortcut(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
+        assert "already passed this message on" in env.slack.last("response_url").args["text"]
+        env.deliver()
+        assert not env.dms("USTAFF001") and not env.dms("UFACA0001")
+
+
+def test_shortcut_on_a_message_from_someone_who_is_not_district_staff(app_env):
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        shortcut(env, "UMEMA0001", "ULEAD0001", "FYI the meeting moved")
+        text = env.slack.last("response_url").args["text"]
+        assert "not listed as district staff" in text and "/cst ask" in text
+        env.deliver()
+        assert not env.slack.calls_to("chat.postMessage")
+
+
+def open_home(env, user):
+    env.client.event(
+        {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home", "event_ts": "1763300000.000200"}
+    )
+    return env.slack.last("views.publish").args
+
+
+def test_home_tab_for_each_role(app_env):
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        submit_ask(env, "USTAFF001", "Where is the observation rubric?", district=1)
+        env.deliver()
+        facilitator = open_home(env, "UFACA0001")
+        assert facilitator["user_id"] == "UFACA0001"
+        text = all_text(facilitator["view"])
+        assert "Waiting for you (1)" in text and "observation rubric" in text
+        assert Action.ANSWER in {
+            e["action_id"] for b in facilitator["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]
+        }
+
+        staff = all_text(open_home(env, "USTAFF001")["view"])
+        assert "What you asked" in staff and "observation rubric" in staff and "Now with <@UFACA0001>" in staff
+        assert "Waiting for you (0)" in staff
+
+        lead = all_text(open_home(env, "ULEAD0001")["view"])
+        assert "Lead facilitator" in lead and "Waiting for you (0)" in lead
+
+        admin = all_text(open_home(env, "UADMIN001")["view"])
+        assert "deliveries that failed" in admin
+
+        stranger = all_text(open_home(env, "UNOBODY01")["view"])
+        assert "does not have you in its roster" in stranger and "Ada Admin" in stranger

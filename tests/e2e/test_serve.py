@@ -1,0 +1,100 @@
+"""`cstbot serve` in HTTP mode: the production server (gunicorn) answers /healthz and signed requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from store import migrate
+from store.roster import import_roster, parse_yaml
+from tests.e2e.conftest import ROSTER, SECRET
+from tests.harness import SignedSlackClient, SlackStandIn
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"cstbot serve exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.1)  # waiting for a subprocess to bind, not timing anything
+    raise AssertionError("cstbot serve did not become healthy")
+
+
+@pytest.mark.parametrize("db", ["sqlite"])
+def test_cstbot_serve_http_mode(tmp_path, db):
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    migrate.upgrade(url)
+    from store.db import make_engine
+
+    engine = make_engine(url)
+    import_roster(parse_yaml(ROSTER, source="roster.yaml"), engine=engine)
+    engine.dispose()
+    port = _free_port()
+    with SlackStandIn() as slack:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+        }
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-worker",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc) == {"ok": True, "database": "ok"}
+            client = SignedSlackClient(f"http://127.0.0.1:{port}", SECRET)
+            response = client.slash_command("/cst", "help", user_id="UMEMA0001")
+            assert response.status == 200 and "How cstbot works" in response.text
+            assert client.slash_command("/cst", "help", user_id="UMEMA0001", sign="wrong").status == 401
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def test_serve_without_settings_is_a_one_line_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "cstbot: error: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET are not set: export it or add it to .env "
+        "(see README, 'Configuration')"
+    ]
