@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +26,9 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cur.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: commits survive a crash of the process; only a power loss can lose the last
+                # ones. FULL would fsync on every commit, which serialised writers wait on.
+                cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
             # pysqlite opens its own transactions lazily, at the first write, so a SAVEPOINT issued first
@@ -47,8 +52,32 @@ def make_engine(url: str, **kw) -> Engine:
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error.
 
-    `write=True` for a transaction that will write: on SQLite it takes the write lock when it begins.
+    `write=True` for a transaction that will write: on SQLite it takes the write lock when it begins, and
+    the threads of one process queue for it on a lock (woken in turn) rather than in SQLite's busy handler,
+    which polls with growing sleeps and lets an unlucky writer wait far longer than the queue ahead of it.
     """
+    lock = _sqlite_write_lock(engine) if write else None
+    if lock is not None:
+        with lock, _session(engine, write) as session:
+            yield session
+        return
+    with _session(engine, write) as session:
+        yield session
+
+
+_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_write_locks_guard = threading.Lock()
+
+
+def _sqlite_write_lock(engine: Engine) -> threading.Lock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with _write_locks_guard:
+        return _write_locks.setdefault(engine, threading.Lock())
+
+
+@contextmanager
+def _session(engine: Engine, write: bool) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         if write:
             session.connection(execution_options={WRITE_OPTION: True})
