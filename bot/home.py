@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, or_, select
@@ -98,6 +99,7 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
                   for r in outbox.failed_rows(session=session, limit=5)]
     return render_json(
         "home/home.json.j2",
+        logs=log_sections(deps, session, directory, person),
         organization=directory.organization or "cstbot",
         roles=_roles_text(directory, person, ctx),
         board=board,
@@ -106,6 +108,38 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
         can_train=bool(directory.districts_of_staff(person.id) or directory.memberships_of(person.id)
                        or is_admin or Role.LEAD in directory.roles_of(person.id)),
     )
+
+
+def log_sections(deps: Deps, session: Session, directory: Directory, person: Person) -> list[dict[str, Any]]:
+    """Per team the person logs for: this month's entries and, for the facilitator, the months to submit."""
+    from routing.logs import may_manage, month_label, month_of, teams_of
+    from store import logs as log_repo
+
+    protocol = deps.protocols.current
+    today = deps.now().astimezone(protocol.timezone).date()
+    this_month = month_of(today)
+    last_month = month_of(today.replace(day=1) - timedelta(days=1))
+    sections = []
+    for team_id in teams_of(directory, person.id):
+        manage = may_manage(directory, person.id, team_id)
+        months = []
+        for month in (last_month, this_month) if manage else (this_month,):
+            row = log_repo.get_month(session=session, team_id=team_id, month=month)
+            submitted = row is not None and row.status == log_repo.SUBMITTED
+            if month == last_month and submitted and row.submitted_at <= protocol.log_due_at(month):
+                continue  # last month is done: nothing to show
+            months.append({
+                "month": month,
+                "label": month_label(month),
+                "count": log_repo.count_entries(session=session, team_id=team_id, month=month),
+                "mine": log_repo.count_entries(session=session, team_id=team_id, month=month, author_id=person.id),
+                "submitted": submitted,
+                "submitted_at": slack_date(row.submitted_at, deps.settings.timezone) if submitted else "",
+                "due": slack_date(protocol.log_due_at(month), deps.settings.timezone),
+                "value": f"{team_id}:{month}",
+            })
+        sections.append({"team": directory.teams[team_id].name, "manage": manage, "months": months})
+    return sections
 
 
 def inbox_message(deps: Deps, directory: Directory, person: Person) -> dict[str, Any]:

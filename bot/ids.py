@@ -18,6 +18,9 @@ class Callback(StrEnum):
     DECLINE = "cst_decline"
     SEND_TO_FACILITATOR = "cst_send_to_facilitator"  # message shortcut
     OFFER = "cst_offer"
+    LOG = "cst_log"  # add or edit a coaching interaction
+    LOG_SUBMIT = "cst_log_submit"  # the facilitator's review of a month, submitted
+    LOG_REOPEN = "cst_log_reopen"
 
 
 class Action(StrEnum):
@@ -34,6 +37,10 @@ class Action(StrEnum):
     HOME_ASK = "home_ask"
     HOME_TRAIN = "home_train"
     HOME_HELP = "home_help"
+    HOME_LOG = "home_log"
+    LOG_REVIEW = "log_review"  # value "team_id:month"
+    LOG_REOPEN = "log_reopen"  # value "team_id:month"
+    LOG_ENTRY_MENU = "log_entry_menu"  # overflow on a review entry: "edit:ID" | "remove:ID"
     NOOP = "noop"  # link buttons: Slack still sends an action, which is acked and ignored
 
 

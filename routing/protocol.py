@@ -30,7 +30,9 @@ is another state's chain on the same engine. The format, in short (see the shipp
       last_resort: {name: rpdc, label: RPDC, deadline_days: 10}                # optional
     matching: {weights: {expertise: 4, fte: 2, location: 1, fit: 2}}
     no_route: {contacts: [{role: lead}, {role: admin}]}
-    interactions: {types: [{key, label, requires_description}], not_coaching: [{key, label, message}]}
+    interactions: {types: [{key, label, requires_description}], not_coaching: [{key, label, message}],
+                   student_data: [{name, pattern, what}]}    # FERPA screen of log free text; default: shipped
+
     topics: {standards: default, expertise: default}                          # or lists
     reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2},
                 lead_update: {due_business_days_after_month_end: 10}}
@@ -44,6 +46,7 @@ file is reported at once, with its path: "chains.question.tiers[1].role: unknown
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -185,6 +188,41 @@ class NotCoaching:
 
 
 @dataclass(frozen=True, slots=True)
+class StudentDataPattern:
+    """Free text matching `pattern` looks like student personal data (FERPA): the log form refuses it unless
+    the person confirms it holds none. `what` names it in the message ("a student ID number")."""
+
+    name: str
+    pattern: str
+    what: str
+
+
+# Shipped defaults, used when the protocol file has no `interactions.student_data` list.
+DEFAULT_STUDENT_DATA = (
+    StudentDataPattern(
+        "student_id",
+        r"(?i)\b(?:student|stu|mosis|state)\s*(?:id|#|number|no\.?)\s*[:#]?\s*\d{4,}|\b\d{9,10}\b",
+        "a student ID number",
+    ),
+    StudentDataPattern(
+        "date_of_birth",
+        r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth\s?date|born(?:\s+on)?)\b"
+        r"\W{0,3}\w{0,10}\W{0,3}\d{1,4}[/.-]\d{1,2}",
+        "a date of birth",
+    ),
+    StudentDataPattern(
+        "student_name",
+        # "student" then two capitalised words, except the usual program names ("Student Data Team")
+        r"\b[Ss]tudents?\b[\s:,-]+(?:named\s+)?"
+        r"(?!(?:Data|Success|Support|Services|Learning|Achievement|Council|Government|Growth|Voice|Engagement"
+        r"|Information|Outcomes|Leadership|Teacher|Assistance|Handbook|Services|Body|Plan)\b)"
+        r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+[A-Z][a-z]+",
+        "a student's full name",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Reporting:
     log_due_days: int  # monthly coaching interaction log: business days after month end
     log_remind_days_before: int
@@ -208,6 +246,7 @@ class Protocol:
     expertise: tuple[str, ...]
     reporting: Reporting
     matching_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(dict(DEFAULT_WEIGHTS)))
+    student_data: tuple[StudentDataPattern, ...] = DEFAULT_STUDENT_DATA
     no_route_contacts: tuple[ResolverSpec, ...] = ()
     description: str = ""
 
@@ -562,6 +601,7 @@ class _Parser:
             standards=standards,
             expertise=expertise,
             reporting=reporting,
+            student_data=self.student_data,
             matching_weights=MappingProxyType(weights),
             no_route_contacts=contacts,
             description=str(root.get("description") or root.get("source") or ""),
@@ -778,7 +818,8 @@ class _Parser:
         return Stage(name, label, StageMode.REFERRAL, None, days, hours)
 
     def interactions(self, node: Any) -> tuple[tuple[InteractionType, ...], tuple[NotCoaching, ...]]:
-        spec = self.mapping(node, "interactions", required=("types",), optional=("not_coaching",))
+        spec = self.mapping(node, "interactions", required=("types",), optional=("not_coaching", "student_data"))
+        self.student_data = self.student_data_patterns(spec.get("student_data"))
         types: list[InteractionType] = []
         for i, item in enumerate(self.sequence(spec.get("types"), "interactions.types")):
             path = _join("interactions.types", i)
@@ -812,6 +853,26 @@ class _Parser:
         for key in sorted({k for k in keys if keys.count(k) > 1}):
             self.add("interactions", f"key {key!r} is used twice")
         return tuple(types), tuple(nots)
+
+    def student_data_patterns(self, node: Any) -> tuple[StudentDataPattern, ...]:
+        """`interactions.student_data`: [{name, pattern, what}]; absent = the shipped defaults; [] = none."""
+        if node is None:
+            return DEFAULT_STUDENT_DATA
+        found: list[StudentDataPattern] = []
+        for i, item in enumerate(self.sequence(node, "interactions.student_data", allow_empty=True)):
+            path = _join("interactions.student_data", i)
+            p = self.mapping(item, path, required=("name", "pattern", "what"))
+            if not p:
+                continue
+            pattern = self.string(p.get("pattern"), _join(path, "pattern"))
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.add(_join(path, "pattern"), f"not a valid regular expression: {exc}")
+                continue
+            found.append(StudentDataPattern(self.string(p.get("name"), _join(path, "name")), pattern,
+                                            self.string(p.get("what"), _join(path, "what"))))
+        return tuple(found)
 
     def vocabulary_list(self, node: Any, path: str, default: tuple[str, ...]) -> tuple[str, ...]:
         if node is None or node == "default":

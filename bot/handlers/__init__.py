@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, events, shortcuts, views
+from bot.handlers import actions, commands, events, logs, shortcuts, views
 
 
 def register_listeners(app: App) -> None:
@@ -13,3 +13,4 @@ def register_listeners(app: App) -> None:
     actions.register(app)
     shortcuts.register(app)
     events.register(app)
+    logs.register(app)

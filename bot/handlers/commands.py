@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import home
 from bot.handlers.common import deps_of, render_ctx, unknown_person_text
+from bot.handlers.logs import log_view_for
 from bot.ids import COMMAND
 from bot.service import Service, UnknownPerson
 from bot.views import ask_choices, ask_modal
@@ -51,6 +52,7 @@ def handle_cst(ack: Ack, command: dict, client: WebClient, context) -> None:
     elif sub == "inbox":
         ack(**home.inbox_message(deps, directory, person))
     elif sub == "log":
-        ack(text=render_text("messages/log_not_ready.md.j2").strip())
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=log_view_for(deps, command["user_id"]))
     else:
         ack(text=home.help_text(deps, directory, person))

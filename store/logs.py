@@ -1,0 +1,144 @@
+"""Coaching interaction logs: entries, and each team's month (open, then submitted and locked)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, func, select
+
+from routing.errors import CstbotError
+from routing.logs import Entry, month_of
+from store.models import Interaction, LogMonth
+
+OPEN, SUBMITTED = "open", "submitted"
+
+
+class MonthLocked(CstbotError):
+    def __init__(self, month: str):
+        self.month = month
+        super().__init__(f"the log for {month} is submitted; reopen it first")
+
+
+def _apply(row: Interaction, entry: Entry) -> None:
+    assert entry.occurred_on is not None and entry.district_id is not None and entry.duration_minutes is not None
+    row.district_id = entry.district_id
+    row.occurred_on = entry.occurred_on
+    row.month = month_of(entry.occurred_on)
+    row.duration_minutes = entry.duration_minutes
+    row.interaction_type = entry.interaction_type or ""
+    row.description = entry.description
+    row.participants = entry.participants
+    row.members_present = list(entry.members_present)
+    row.topics = list(entry.topics)
+    row.resources = entry.resources
+    row.comments = entry.comments
+    row.no_student_data = entry.no_student_data
+
+
+def get_month(*, session: Session, team_id: int, month: str) -> LogMonth | None:
+    return session.exec(select(LogMonth).where(LogMonth.team_id == team_id, LogMonth.month == month)).first()
+
+
+def is_locked(*, session: Session, team_id: int, month: str) -> bool:
+    row = get_month(session=session, team_id=team_id, month=month)
+    return row is not None and row.status == SUBMITTED
+
+
+def locked_months(*, session: Session, team_ids: tuple[int, ...]) -> frozenset[str]:
+    """Months submitted by any of the teams (an entry's team is its district's)."""
+    if not team_ids:
+        return frozenset()
+    rows = session.exec(
+        select(LogMonth.team_id, LogMonth.month).where(LogMonth.team_id.in_(team_ids), LogMonth.status == SUBMITTED)
+    )
+    return frozenset(month for _, month in rows)
+
+
+def add(*, session: Session, team_id: int, author_id: int, entry: Entry, now: datetime) -> Interaction:
+    month = month_of(entry.occurred_on)
+    if is_locked(session=session, team_id=team_id, month=month):
+        raise MonthLocked(month)
+    row = Interaction(team_id=team_id, author_id=author_id, created_at=now, updated_at=now, month=month,
+                      district_id=entry.district_id, occurred_on=entry.occurred_on,
+                      duration_minutes=entry.duration_minutes, interaction_type=entry.interaction_type or "")
+    _apply(row, entry)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(*, session: Session, interaction_id: int) -> Interaction | None:
+    row = session.get(Interaction, interaction_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+def update(*, session: Session, row: Interaction, team_id: int, entry: Entry, now: datetime) -> Interaction:
+    """Change an entry (its month, and the month it moves to, must both be open)."""
+    for month in {row.month, month_of(entry.occurred_on)}:
+        if is_locked(session=session, team_id=row.team_id, month=month):
+            raise MonthLocked(month)
+    _apply(row, entry)
+    row.team_id = team_id
+    row.updated_at = now
+    session.add(row)
+    return row
+
+
+def remove(*, session: Session, row: Interaction, now: datetime) -> None:
+    """Soft delete: the row stays for the record, out of the log, exports and summaries."""
+    if is_locked(session=session, team_id=row.team_id, month=row.month):
+        raise MonthLocked(row.month)
+    row.deleted_at = now
+    session.add(row)
+
+
+def month_entries(*, session: Session, team_id: int, month: str) -> list[Interaction]:
+    stmt = (
+        select(Interaction)
+        .where(Interaction.team_id == team_id, Interaction.month == month, Interaction.deleted_at.is_(None))
+        .order_by(Interaction.occurred_on, Interaction.id)
+    )
+    return list(session.exec(stmt))
+
+
+def count_entries(*, session: Session, team_id: int, month: str, author_id: int | None = None) -> int:
+    stmt = select(func.count()).select_from(Interaction).where(
+        Interaction.team_id == team_id, Interaction.month == month, Interaction.deleted_at.is_(None)
+    )
+    if author_id is not None:
+        stmt = stmt.where(Interaction.author_id == author_id)
+    return session.exec(stmt).one()
+
+
+def _history(row: LogMonth, record: dict[str, Any]) -> None:
+    row.history = [*(row.history or []), record]  # reassign: JSON columns track assignment, not mutation
+
+
+def submit(*, session: Session, team_id: int, month: str, person_id: int, now: datetime) -> LogMonth:
+    row = get_month(session=session, team_id=team_id, month=month)
+    if row is None:
+        row = LogMonth(team_id=team_id, month=month, status=OPEN, created_at=now, updated_at=now)
+    if row.status == SUBMITTED:
+        raise MonthLocked(month)
+    count = count_entries(session=session, team_id=team_id, month=month)
+    row.status = SUBMITTED
+    row.submitted_at = now
+    row.submitted_by = person_id
+    row.updated_at = now
+    _history(row, {"action": "submitted", "by": person_id, "at": now.isoformat(), "entries": count})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reopen(*, session: Session, team_id: int, month: str, person_id: int, reason: str, now: datetime) -> LogMonth:
+    row = get_month(session=session, team_id=team_id, month=month)
+    if row is None or row.status != SUBMITTED:
+        raise CstbotError(f"the log for {month} is not submitted, so there is nothing to reopen")
+    row.status = OPEN
+    row.updated_at = now
+    _history(row, {"action": "reopened", "by": person_id, "at": now.isoformat(), "reason": reason})
+    session.add(row)
+    session.flush()
+    return row
