@@ -70,7 +70,7 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
     except NoSuchItem:
         return _refuse(respond, render_text("messages/no_item.md.j2", item_id=item_id).strip())
     if event not in available_actions(state, person.id, directory, protocol):
-        return _refuse(respond, _why_not(svc, person.id, state, directory, protocol, event))
+        return _refuse(respond, _why_not(person.id, state, directory))
     ctx = render_ctx(deps, directory, protocol)
     summary = item_summary(state, ctx)
     trigger = body["trigger_id"]
@@ -112,7 +112,7 @@ def _offer_options(directory, person) -> list[dict[str, str]]:
     return options
 
 
-def _why_not(svc, person_id, state, directory, protocol, event) -> str:
+def _why_not(person_id, state, directory) -> str:
     owner = directory.person(state.owner_id) if state.owner_id else None
     return render_text(
         "messages/not_yours.md.j2",

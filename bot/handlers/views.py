@@ -54,15 +54,13 @@ def handle_ask(ack: Ack, body: dict, view: dict, context) -> None:
                           topics=form.topics, urgency=form.urgency)
     except Refused as exc:
         return _close_with(ack, "Not sent", exc.message)
-    with deps.session() as session:
-        directory = svc.directory(session)
-    ctx = render_ctx(deps, directory)
+    ctx = render_ctx(deps, directory)  # the directory read above: a roster import in between changes no name here
     text = render_text("messages/sent.md.j2", **common_context(state, ctx), who=lambda p: mention(directory, p),
                        when=lambda v: slack_date(v, ctx.timezone)).strip()
     _close_with(ack, "Sent", text)
 
 
-def _act_from_modal(ack: Ack, body: dict, view: dict, context, kind: EventKind, *, done_title: str, **fields):
+def _act_from_modal(ack: Ack, body: dict, view: dict, context, kind: EventKind, **fields):
     deps = deps_of(context)
     item_id = metadata(view).get("item_id")
     try:
@@ -81,21 +79,21 @@ def handle_answer(ack: Ack, body: dict, view: dict, context) -> None:
     form = NoteForm.from_view(view, block=Block.ANSWER, required=True, what="your answer")
     if form.errors:
         return ack(response_action="errors", errors=form.errors)
-    _act_from_modal(ack, body, view, context, EventKind.ANSWERED, done_title="Answered", text=form.note)
+    _act_from_modal(ack, body, view, context, EventKind.ANSWERED, text=form.note)
 
 
 def handle_escalate(ack: Ack, body: dict, view: dict, context) -> None:
     form = NoteForm.from_view(view, block=Block.NOTE, required=False, what="a note")
     if form.errors:
         return ack(response_action="errors", errors=form.errors)
-    _act_from_modal(ack, body, view, context, EventKind.ESCALATED, done_title="Escalated", reason=form.note)
+    _act_from_modal(ack, body, view, context, EventKind.ESCALATED, reason=form.note)
 
 
 def handle_decline(ack: Ack, body: dict, view: dict, context) -> None:
     form = NoteForm.from_view(view, block=Block.NOTE, required=False, what="a note")
     if form.errors:
         return ack(response_action="errors", errors=form.errors)
-    _act_from_modal(ack, body, view, context, EventKind.DECLINED, done_title="Declined", reason=form.note)
+    _act_from_modal(ack, body, view, context, EventKind.DECLINED, reason=form.note)
 
 
 def handle_reassign(ack: Ack, body: dict, view: dict, context) -> None:
@@ -130,4 +128,4 @@ def handle_offer(ack: Ack, body: dict, view: dict, context) -> None:
         candidate_id = None
     if candidate_id is None:
         return ack(response_action="errors", errors={Block.CANDIDATE: "Please pick the trainer you offer."})
-    _act_from_modal(ack, body, view, context, EventKind.OFFERED, done_title="Offered", candidate_id=candidate_id)
+    _act_from_modal(ack, body, view, context, EventKind.OFFERED, candidate_id=candidate_id)
