@@ -16,6 +16,7 @@ from datetime import datetime
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
@@ -40,12 +41,24 @@ def _sweep(deps: Deps, now: datetime) -> object:
     return Service(deps).sweep(now=now)
 
 
+def _reminders(deps: Deps, now: datetime) -> object:
+    from bot.reminders import run_reminders
+
+    return run_reminders(deps, now)
+
+
 JOBS: dict[str, Job] = {
     "deadline-sweep": Job(
         name="deadline-sweep",
         describe="remind owners before deadlines; escalate or move training requests on when they pass",
         trigger=lambda settings: IntervalTrigger(minutes=1, timezone=settings.timezone),
         run=_sweep,
+    ),
+    "monthly-reminders": Job(
+        name="monthly-reminders",
+        describe="coaching log due and late reminders; the lead facilitators' monthly update",
+        trigger=lambda settings: CronTrigger(minute=5, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
+        run=_reminders,
     ),
 }
 

@@ -1,0 +1,61 @@
+"""Monthly reminders go out once per person and month, however often the job runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from freezegun import freeze_time
+
+from bot.reminders import run_reminders
+from bot.scheduler import JOBS, build_scheduler, next_runs
+from store import logs as log_repo
+from tests.e2e.flows import all_text
+
+
+def test_log_reminders_before_the_due_date_then_one_late_nudge(app_env):
+    env = app_env
+    protocol = env.deps.protocols.current
+    remind_at, due_at = protocol.log_reminder_at("2026-11"), protocol.log_due_at("2026-11")
+    assert remind_at < due_at
+    with freeze_time(remind_at) as clock:
+        stats = run_reminders(env.deps, env.deps.now())
+        # Facilitators of both teams and the three members.
+        assert (stats.sent, stats.already) == (5, 0)
+        assert run_reminders(env.deps, env.deps.now()).sent == 0
+        env.deliver()
+        fac = all_text(env.dms("UFACA0001")[-1].args)
+        assert "coaching log for November 2026 is due" in fac and "Review & submit" in fac
+        assert "Any coaching interactions from November 2026" in all_text(env.dms("UMEMA0001")[-1].args)
+
+        # Team A submits; after the due date only team B's facilitator is nudged, once.
+        with env.deps.session(write=True) as s:
+            log_repo.submit(
+                session=s, team_id=1, month="2026-11", person_id=env.person_id("UFACA0001"), now=env.deps.now()
+            )
+        clock.move_to(due_at)
+        env.slack.clear()
+        assert run_reminders(env.deps, env.deps.now()).sent == 1
+        assert run_reminders(env.deps, env.deps.now()).sent == 0
+        env.deliver()
+        assert [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")] == ["UFACB0001"]
+        assert "is late" in all_text(env.slack.last("chat.postMessage").args)
+
+
+def test_leads_are_reminded_of_the_monthly_update_once(app_env):
+    env = app_env
+    due = env.deps.protocols.current.lead_update_due_at("2026-11")
+    with freeze_time(due - timedelta(hours=24)):
+        stats = run_reminders(env.deps, env.deps.now())
+        env.deliver()
+        leads = [c for c in env.slack.calls_to("chat.postMessage") if c.args["channel"] in ("ULEAD0001", "ULEAD0002")]
+        assert len(leads) == 2 and "monthly CST update" in all_text(leads[0].args)
+        assert run_reminders(env.deps, env.deps.now()).sent == 0
+        assert stats.sent >= 2
+
+
+def test_the_scheduler_lists_its_jobs_without_running_them(app_env):
+    scheduler = build_scheduler(app_env.deps)
+    assert {job.id for job in scheduler.get_jobs()} == set(JOBS)
+    runs = {name: when for name, _, when in next_runs(app_env.deps.settings, datetime(2026, 11, 21, 12, tzinfo=UTC))}
+    # Saturday noon: the sweep runs within the minute; reminders wait for Monday 07:05 Chicago time.
+    assert runs["monthly-reminders"].isoformat() == "2026-11-23T07:05:00-06:00"
