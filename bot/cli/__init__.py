@@ -11,7 +11,7 @@ from routing.errors import CstbotError
 
 # Command groups, in the order `cstbot --help` lists them. A module registers its subcommands and sets
 # `func` on each parser; `func(args) -> int` returns the exit code.
-GROUPS = ("bot.cli.db", "bot.cli.roster", "bot.cli.route", "bot.cli.serve")
+GROUPS = ("bot.cli.db", "bot.cli.roster", "bot.cli.route", "bot.cli.serve", "bot.cli.logs")
 
 log = logging.getLogger("cstbot")
 
@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `cstbot roster show | head`: the reader left; not an error worth a traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def run() -> None:  # console-script entry point
