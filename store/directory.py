@@ -7,6 +7,7 @@ points at someone who has since left still resolves to a name. Eight queries, ho
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import defaultdict
 from enum import StrEnum
@@ -175,23 +176,36 @@ def bump_directory_version(*, session: Session) -> str:
 class DirectoryCache:
     """The Directory of this process, reloaded only when a roster import changed it.
 
-    Loading the directory is most of a request's database work; checking its version is one indexed read.
-    A database with no version yet (never imported since this code) is loaded every time, uncached.
+    Loading the directory is most of a request's database work. Its version (one indexed read) is checked at
+    most every `recheck_seconds`; in between, requests use the cached directory without touching the database,
+    so a roster import reaches a running process within that many seconds. A database with no version yet
+    (never imported since this code) is loaded every time, uncached.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = 2.0) -> None:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._directory: Directory | None = None
+        self._checked_at = float("-inf")
+        self.recheck_seconds = recheck_seconds
 
     def get(self, *, session: Session) -> Directory:
+        with self._lock:
+            if self._directory is not None and time.monotonic() - self._checked_at < self.recheck_seconds:
+                return self._directory
         table = models.Meta.__table__  # type: ignore[attr-defined]
         version = session.connection().execute(select(table.c.value).where(table.c.key == VERSION_KEY)).scalar()
         with self._lock:
             if version is not None and version == self._version and self._directory is not None:
+                self._checked_at = time.monotonic()
                 return self._directory
         directory = load_directory(session=session)
         if version is not None:
             with self._lock:
-                self._version, self._directory = version, directory
+                self._version, self._directory, self._checked_at = version, directory, time.monotonic()
         return directory
+
+    def forget(self) -> None:
+        """Reload on the next request (after this process changed the roster itself)."""
+        with self._lock:
+            self._directory, self._version, self._checked_at = None, None, float("-inf")

@@ -19,6 +19,15 @@ def slack_escape(value: Any) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def in_sentence(value: Any) -> str:
+    """A label inside a sentence: 'MMD question' stays, 'Question' becomes 'question'."""
+    text = str(value)
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text  # an acronym
+    return text[:1].lower() + text[1:]
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -30,6 +39,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["slack_escape"] = slack_escape
+    env.filters["in_sentence"] = in_sentence
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
     return env
 

@@ -1,4 +1,4 @@
-"""A local stand-in for the Slack Web API, for end-to-end tests.
+"""A local stand-in for the Slack Web API, for end-to-end tests and `cstbot demo`.
 
 Usage::
 

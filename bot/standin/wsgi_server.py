@@ -1,4 +1,4 @@
-"""Serve a WSGI app on 127.0.0.1 (ephemeral port) in a background thread, for end-to-end tests.
+"""Serve a WSGI app on 127.0.0.1 (ephemeral port) in a background thread, for end-to-end tests and `cstbot demo`.
 
 Usage::
 
