@@ -212,7 +212,11 @@ class Interaction(SQLModel, table=True):
     """One coaching interaction: the nine fields of the CST Coaching Interaction Log."""
 
     __tablename__ = "interaction"
-    __table_args__ = (Index("ix_interaction_team_month", "team_id", "month"),)
+    __table_args__ = (
+        Index("ix_interaction_team_month", "team_id", "month"),
+        # The monthly summary and the export read one month of every team: without it, a full table scan.
+        Index("ix_interaction_month", "month"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     month: str = Field(max_length=7)  # YYYY-MM of `occurred_on`, the log month it belongs to

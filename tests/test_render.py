@@ -145,7 +145,13 @@ def test_manifest_lists_exactly_what_the_app_uses():
     assert http["features"]["slash_commands"][0]["command"] == COMMAND
     assert http["features"]["slash_commands"][0]["url"] == "https://bot.example.org/slack/events"
     assert http["features"]["shortcuts"][0]["callback_id"] == Callback.SEND_TO_FACILITATOR
-    assert set(http["oauth_config"]["scopes"]["bot"]) == {"chat:write", "commands", "users:read", "users:read.email"}
+    assert set(http["oauth_config"]["scopes"]["bot"]) == {
+        "chat:write",
+        "commands",
+        "files:write",
+        "users:read",
+        "users:read.email",
+    }
     assert http["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert http["settings"]["socket_mode_enabled"] is False
     socket = yaml.safe_load(manifest(socket=True))
