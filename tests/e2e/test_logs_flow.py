@@ -199,3 +199,140 @@ def test_home_shows_the_log_to_members_and_facilitators(app_env):
         env.client.event({"type": "app_home_opened", "user": "UMEMA0001", "tab": "home"})
         home = str(env.slack.last("views.publish").args["view"])
         assert "(1 by you)" in home and "Review & submit" not in home and "Log an interaction" in home
+
+
+def test_what_was_entered_in_slack_is_exported_field_for_field_and_summarised(app_env, tmp_path, monkeypatch, capsys):
+    """Entries made through the Slack form come out of `cstbot export logs` unchanged, and the summary of the
+    submitted month counts them (a hand-made month: two teams, one submitted on time, one not)."""
+    import csv
+    import io
+
+    from bot.cli import main
+    from store.summary import compile_summary
+
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        submit_log(
+            env,
+            "UMEMA0001",
+            open_log(env, "UMEMA0001"),
+            day="2026-11-02",
+            minutes="60",
+            kind="planning",
+            participants="Principal; 3rd-grade team",
+            members=("2", "3"),
+            topics=("Data", "Implementation"),
+            resources='=HYPERLINK("x")',
+            comments="Agreed on a data wall",
+        )
+        submit_log(
+            env,
+            "UMEMA0002",
+            open_log(env, "UMEMA0002"),
+            district="2",
+            day="2026-11-09",
+            minutes="30",
+            kind="unsure",
+            description="Observed a PLC",
+            participants="PLC",
+            members=(),
+            topics=(),
+            resources="",
+            comments="",
+        )
+        submit_log(
+            env,
+            "UMEMB0001",
+            open_log(env, "UMEMB0001"),
+            district="3",
+            day="2026-11-10",
+            minutes="90",
+            kind="feedback",
+            participants="SPED team",
+            members=(),
+            topics=("Special Education",),
+            resources="",
+            comments="",
+        )
+        env.client.interactivity(env.client.block_action("UFACA0001", Action.LOG_REVIEW, "1:2026-11"))
+        review = env.slack.last("views.open").args["view"]
+        env.client.interactivity(
+            env.client.view_submission(
+                "UFACA0001", Callback.LOG_SUBMIT.value, {}, private_metadata=review["private_metadata"], view=review
+            )
+        )
+
+    url = str(env.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["export", "logs", "--month", "2026-11"]) == 0
+    exported = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [
+        (
+            r["Team"],
+            r["Entered by"],
+            r["District name"],
+            r["Date"],
+            r["Duration (minutes)"],
+            r["Interaction type"],
+            r["Participants"],
+            r["CST members present"],
+            r["Topics covered"],
+            r["Resources and tools shared/discussed"],
+            r["Comments"],
+            r["Description (unsure)"],
+        )
+        for r in exported
+    ] == [
+        (
+            "Team A",
+            "Max Member",
+            "District One",
+            "2026-11-02",
+            "60",
+            "Planning",
+            "Principal; 3rd-grade team",
+            "Max Member; Mia Member",
+            "Data; Implementation",
+            '\'=HYPERLINK("x")',
+            "Agreed on a data wall",
+            "",
+        ),
+        (
+            "Team A",
+            "Mia Member",
+            "District Two",
+            "2026-11-09",
+            "30",
+            "Other (not sure it is coaching): describe the event",
+            "PLC",
+            "",
+            "",
+            "",
+            "",
+            "Observed a PLC",
+        ),
+        (
+            "Team B",
+            "Ben Member",
+            "District Three",
+            "2026-11-10",
+            "90",
+            "Providing feedback",
+            "SPED team",
+            "",
+            "Special Education",
+            "",
+            "",
+            "",
+        ),
+    ]
+
+    with env.deps.session() as s:
+        summary = compile_summary(
+            session=s, month="2026-11", protocol=env.deps.protocols.current, directory=env.service().directory(s)
+        )
+    # Only Team A's submitted month counts; Team B has not submitted.
+    assert summary.totals.total == 2 and summary.totals.total_minutes == 90
+    assert summary.totals.count("planning") == 1 and summary.totals.count("unsure") == 1
+    assert {s.team: s.status for s in summary.submissions} == {"Team A": "on_time", "Team B": "missing"}
+    assert {t.name: t.count for t in summary.standards if t.count} == {"Data": 1, "Implementation": 1}
