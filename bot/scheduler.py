@@ -41,6 +41,18 @@ def _sweep(deps: Deps, now: datetime) -> object:
     return Service(deps).sweep(now=now)
 
 
+def _housekeeping(deps: Deps, now: datetime) -> object:
+    """Forget Slack event ids after two days: Slack retries an event within minutes, never days later."""
+    from datetime import timedelta
+
+    from sqlmodel import delete
+
+    from store.models import SlackEventSeen
+
+    with deps.session(write=True) as session:
+        return session.exec(delete(SlackEventSeen).where(SlackEventSeen.received_at < now - timedelta(days=2)))
+
+
 def _reminders(deps: Deps, now: datetime) -> object:
     from bot.reminders import run_reminders
 
@@ -53,6 +65,12 @@ JOBS: dict[str, Job] = {
         describe="remind owners before deadlines; escalate or move training requests on when they pass",
         trigger=lambda settings: IntervalTrigger(minutes=1, timezone=settings.timezone),
         run=_sweep,
+    ),
+    "housekeeping": Job(
+        name="housekeeping",
+        describe="forget Slack event ids older than two days (they only guard against Slack's retries)",
+        trigger=lambda settings: CronTrigger(minute=30, hour=3, timezone=settings.timezone),
+        run=_housekeeping,
     ),
     "monthly-reminders": Job(
         name="monthly-reminders",

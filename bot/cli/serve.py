@@ -24,12 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    serve.add_argument("--threads", type=int, default=8, help="threads per worker process (default 8)")
-    serve.add_argument("--socket", action="store_true", help="Socket Mode instead of HTTP")
     serve.add_argument(
-        "--no-worker", action="store_true", help="do not run the outbox dispatcher and scheduler here"
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (default: 2 on PostgreSQL; 1 on SQLite, which has a single writer, so "
+        "more processes only queue for it in SQLite's busy loop)",
     )
+    serve.add_argument("--threads", type=int, default=None, help="threads per worker process (default 8; 16 on SQLite)")
+    serve.add_argument("--socket", action="store_true", help="Socket Mode instead of HTTP")
+    serve.add_argument("--no-worker", action="store_true", help="do not run the outbox dispatcher and scheduler here")
     serve.set_defaults(func=run_serve)
 
     worker = sub.add_parser("worker", help="run the outbox dispatcher and the scheduler alone")
@@ -63,8 +67,11 @@ def run_schedule(args: argparse.Namespace) -> int:
     settings = load_settings()
     now = datetime.now(UTC)
     rows = [
-        {"name": name, "describe": describe, "next": when.astimezone(settings.timezone).strftime("%a %Y-%m-%d %H:%M %Z")
-         if when else "never"}
+        {
+            "name": name,
+            "describe": describe,
+            "next": when.astimezone(settings.timezone).strftime("%a %Y-%m-%d %H:%M %Z") if when else "never",
+        }
         for name, describe, when in next_runs(settings, now)
     ]
     sys.stdout.write(render_text("cli/schedule.txt.j2", rows=rows, timezone=settings.cstbot_timezone) + "\n")
@@ -106,7 +113,10 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         from bot.server import serve_http
 
-        serve_http(settings, host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+        sqlite = settings.database_url.startswith("sqlite")
+        workers = args.workers or (1 if sqlite else 2)
+        threads = args.threads or (16 if sqlite and workers == 1 else 8)
+        serve_http(settings, host=args.host, port=args.port, workers=workers, threads=threads)
     finally:
         if child is not None:
             child.terminate()

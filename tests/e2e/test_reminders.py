@@ -59,3 +59,19 @@ def test_the_scheduler_lists_its_jobs_without_running_them(app_env):
     runs = {name: when for name, _, when in next_runs(app_env.deps.settings, datetime(2026, 11, 21, 12, tzinfo=UTC))}
     # Saturday noon: the sweep runs within the minute; reminders wait for Monday 07:05 Chicago time.
     assert runs["monthly-reminders"].isoformat() == "2026-11-23T07:05:00-06:00"
+
+
+def test_housekeeping_forgets_old_event_ids_only(app_env):
+    from sqlmodel import select
+
+    from store.models import SlackEventSeen
+
+    env = app_env
+    event = {"type": "app_home_opened", "user": "UFACA0001", "tab": "home"}
+    with freeze_time("2026-11-16T16:00:00Z") as clock:
+        env.client.event(event, event_id="EvOld")
+        clock.move_to("2026-11-19T16:00:00Z")
+        env.client.event(event, event_id="EvNew")
+        JOBS["housekeeping"].run(env.deps, env.deps.now())
+    with env.deps.session() as s:
+        assert [r.event_id for r in s.exec(select(SlackEventSeen))] == ["EvNew"]
