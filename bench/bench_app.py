@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -309,21 +308,10 @@ def database(kind: str, tmp: Path, pg_url: str | None) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'bench.db'}"
         return
-    from sqlalchemy import text
+    from store.db import scratch_schema
 
-    from store.db import make_engine
-
-    admin = make_engine(pg_url)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in pg_url else "?"
-    try:
-        yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with scratch_schema(pg_url, "bench") as url:
+        yield url
 
 
 def prepare(url: str) -> tuple[int, str]:

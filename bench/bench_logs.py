@@ -51,7 +51,7 @@ from sqlmodel import SQLModel  # noqa: E402
 from routing.protocol import load_protocol  # noqa: E402
 from routing.vocabulary import EXPERTISE_AREAS, STANDARDS  # noqa: E402
 from store import migrate, models  # noqa: E402
-from store.db import make_engine, session_scope  # noqa: E402
+from store.db import make_engine, scratch_schema, session_scope  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 YEAR = 2025
@@ -249,17 +249,8 @@ def database(kind: str, tmp: Path, pg_url: str) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'bench_logs.db'}"
         return
-    admin = make_engine(pg_url)
-    schema = f"bench_logs_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in pg_url else "?"
-    try:
-        yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with scratch_schema(pg_url, "bench_logs") as url:
+        yield url
 
 
 def generate(url: str, scale: float, seed: int) -> dict:

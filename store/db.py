@@ -87,3 +87,23 @@ def _session(engine: Engine, write: bool) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def scratch_schema(url: str, prefix: str = "scratch") -> Iterator[str]:
+    """A URL to a new, empty PostgreSQL schema on the server at `url`, dropped afterwards (tests, benchmarks)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    admin = make_engine(url)
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()

@@ -8,7 +8,6 @@ PostgreSQL half is skipped locally and fails under CI (CI=true), where it must r
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
-from store.db import make_engine
+from store.db import make_engine, scratch_schema
 
 PG_URL = os.environ.get("CSTBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -43,16 +42,9 @@ def db_url(request, tmp_path) -> Iterator[str]:
     admin = _pg_admin_engine()
     if admin is None:
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    admin.dispose()
+    with scratch_schema(PG_URL, "t") as url:
+        yield url
 
 
 @pytest.fixture
