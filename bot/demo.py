@@ -434,9 +434,10 @@ class Scenario:
                            training=True, topics=(topic,))
 
         s.step(f"Nobody inside {c.team.name} fits: {c.facilitator.label} passes it on", self.at(9, 11))
-        s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "Escalate on the training card")
+        s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "No match here on the training card")
         s.submit(c.facilitator.slack_id, s.opened(Callback.ESCALATE),
-                 _text_input(Block.NOTE, f"Nobody on our team has {topic} expertise."), "adds a note, clicks Escalate")
+                 _text_input(Block.NOTE, f"Nobody on our team has {topic} expertise."),
+                 "adds a note, clicks Ask the next stage")
         s.deliver()
         s.t.note("none of the other facilitators answers")
 

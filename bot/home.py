@@ -46,7 +46,7 @@ def _roles_text(directory: Directory, person: Person, ctx: RenderContext) -> str
 
 
 def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]:
-    from bot.render import BUTTONS
+    from bot.render import buttons_for
 
     c = common_context(state, ctx)
     actions = available_actions(state, person_id, ctx.directory, ctx.protocol)
@@ -57,11 +57,7 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
         "line": line,
         "due": slack_date(state.deadline_at, ctx.timezone) if state.deadline_at else "",
         "owner": mention(ctx.directory, state.owner_id) if state.owner_id else "",
-        "buttons": [
-            {"action_id": BUTTONS[a][0].value, "text": BUTTONS[a][1], "style": BUTTONS[a][2], "value": str(state.id)}
-            for a in actions
-            if a in BUTTONS
-        ],
+        "buttons": buttons_for(state, actions),
     }
 
 

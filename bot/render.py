@@ -38,6 +38,21 @@ BUTTONS: dict[EventKind, tuple[Action, str, str | None]] = {
 }
 
 
+# On a training request, escalating means "nobody suitable at this stage": the next stage is asked.
+TRAINING_LABELS = {EventKind.ESCALATED: "No match here", EventKind.ANSWERED: "Record the outcome"}
+
+
+def buttons_for(state: ItemState, actions: tuple[EventKind, ...]) -> list[dict[str, Any]]:
+    """The buttons a card or the Home tab shows for these actions; each carries the item id."""
+    labels = TRAINING_LABELS if state.kind is ItemKind.TRAINING else {}
+    return [
+        {"action_id": BUTTONS[a][0].value, "text": labels.get(a, BUTTONS[a][1]), "style": BUTTONS[a][2],
+         "value": str(state.id)}
+        for a in actions
+        if a in BUTTONS
+    ]
+
+
 @dataclass(frozen=True)
 class RenderContext:
     directory: Directory
@@ -128,11 +143,7 @@ def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recip
                 ctx: RenderContext) -> dict[str, Any]:
     d = ctx.directory
     actions = available_actions(state, recipient_id, d, ctx.protocol) if is_card(notice) else ()
-    buttons = [
-        {"action_id": BUTTONS[a][0].value, "text": BUTTONS[a][1], "style": BUTTONS[a][2], "value": str(state.id)}
-        for a in actions
-        if a in BUTTONS
-    ]
+    buttons = buttons_for(state, actions)
     pick = None
     if EventKind.MATCHED in actions and state.candidates:
         pick = {

@@ -15,7 +15,7 @@ from bot.views import ask_choices, ask_modal, item_summary, note_modal, offer_mo
 from routing.actions import available_actions
 from routing.directory import Role
 from routing.errors import Refused
-from routing.model import EventKind
+from routing.model import EventKind, ItemKind
 from templates import render_text
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,11 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
             callback_id=Callback.ANSWER, item_id=item_id, title="Answer", submit="Send answer", intro=summary,
             label="Your answer", block_id=Block.ANSWER, required=True))
     elif event is EventKind.ESCALATED:
+        training = state.kind is ItemKind.TRAINING
         client.views_open(trigger_id=trigger, view=note_modal(
-            callback_id=Callback.ESCALATE, item_id=item_id, title="Escalate", submit="Escalate",
-            intro=render_text("messages/escalate_intro.md.j2", summary=summary).strip(),
+            callback_id=Callback.ESCALATE, item_id=item_id, title="No match here" if training else "Escalate",
+            submit="Ask the next stage" if training else "Escalate",
+            intro=render_text("messages/escalate_intro.md.j2", summary=summary, training=training).strip(),
             label="Note for the next tier (optional)", block_id=Block.NOTE, required=False, max_length=1000))
     elif event is EventKind.DECLINED:
         client.views_open(trigger_id=trigger, view=note_modal(

@@ -36,6 +36,9 @@ def test_training_request_walks_three_stages(app_env):
         status = env.dms("USTAFF001")[-1].args
         assert "<@UFACA0001>" in all_text(status)
 
+        labels = {e["action_id"]: e["text"]["text"] for b in card["blocks"] if b["type"] == "actions"
+                  for e in b["elements"]}
+        assert labels[Action.ESCALATE] == "No match here"
         # Nobody inside fits (no SPED expertise): the facilitator passes the stage.
         click(env, "UFACA0001", Action.ESCALATE, item_id)
         r = submit_modal(env, "UFACA0001", text_value(Block.NOTE, "No SPED expertise on our team"))
