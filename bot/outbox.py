@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from store import outbox as repo
+from store.db import session_scope
 from store.models import ItemCard, Outbox
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,11 @@ class Dispatcher:
 
     def run_once(self) -> DispatchStats:
         """Claim one batch of due rows and send them. Returns what happened."""
-        now = self.clock()
-        with Session(self.engine, expire_on_commit=False) as session:
-            rows = repo.claim(session=session, worker=self.worker, now=now, limit=self.batch)
+        with session_scope(self.engine, write=True) as session:
+            rows = repo.claim(session=session, worker=self.worker, now=self.clock(), limit=self.batch)
         stats = DispatchStats()
         for row in rows:  # oldest first, so an item's earlier messages are settled before its later ones
-            self._handle(row, now, stats)
+            self._handle(row.id, stats)
         return stats
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
@@ -112,19 +112,76 @@ class Dispatcher:
 
     # --- one row ---------------------------------------------------------------------------------------
 
-    def _handle(self, row: Outbox, now: datetime, stats: DispatchStats) -> None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            row = session.merge(row)
-            paused_until = self._paused.get(row.method)
-            earlier_due = self._earlier_due(session, row)
-            if earlier_due is not None:  # keep each item's messages in order: one waits, its later ones wait
-                at = max(earlier_due, now + timedelta(seconds=1))
-                self._defer(session, row, at, "waiting for an earlier message", stats)
-            elif paused_until and paused_until > now:
-                self._defer(session, row, paused_until, f"{row.method} rate limited", stats)
+    def _handle(self, row_id: int, stats: DispatchStats) -> None:
+        """Prepare (or defer) the row, call Slack outside any transaction, then record the outcome.
+
+        Each step re-reads the row and acts only while this dispatcher still holds its claim, so a row whose
+        lease ran out during a slow batch (and was taken over) is not sent or recorded twice. Both database
+        steps are write transactions: on SQLite they wait their turn instead of failing after the Slack call.
+        """
+        now = self.clock()
+        with session_scope(self.engine, write=True) as session:
+            row = self._held(session, row_id)
+            if row is None:
+                return
+            row.claimed_at = now  # renew the lease for the call below
+            payload = self._prepare(session, row, now, stats)
+            if payload is None:
+                return
+            method, card = row.method, row.payload.get(CARD_META)
+        try:
+            response, error = self.client.api_call(method, json=payload), None
+        except Exception as exc:  # SlackApiError, timeouts, refused connections after the client's own retry
+            response, error = None, exc
+        now = self.clock()
+        with session_scope(self.engine, write=True) as session:
+            row = self._held(session, row_id)
+            if row is None:
+                log.warning("outbox row %s: claim lost while sending; another dispatcher owns it now", row_id)
+                return
+            if isinstance(error, SlackApiError):
+                self._on_slack_error(session, row, now, error, stats)
+            elif error is not None:
+                self._retry_or_fail(session, row, now, f"{type(error).__name__}: {error}", stats)
             else:
-                self._send(session, row, now, stats)
-            session.commit()
+                data = response.data if isinstance(response.data, dict) else {}
+                result = {k: data[k] for k in ("channel", "ts", "message_ts") if k in data}
+                repo.mark_sent(session=session, row=row, now=now, result=result)
+                if card and method == "chat.postMessage" and "ts" in data:
+                    self._remember_card(session, card, {"channel": data.get("channel"), "ts": data["ts"]})
+                stats.sent += 1
+
+    def _held(self, session: Session, row_id: int) -> Outbox | None:
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != repo.SENDING or row.claimed_by != self.worker:
+            return None
+        return row
+
+    def _prepare(self, session: Session, row: Outbox, now: datetime, stats: DispatchStats) -> dict | None:
+        """The payload to send now, or None when the row waits (order, rate limit, card not posted yet) or has
+        nothing to do (an edit of a card that was never posted)."""
+        earlier_due = self._earlier_due(session, row)
+        paused_until = self._paused.get(row.method)
+        if earlier_due is not None:  # keep each item's messages in order: one waits, its later ones wait
+            self._defer(session, row, max(earlier_due, now + timedelta(seconds=1)), "waiting for an earlier message",
+                        stats)
+            return None
+        if paused_until and paused_until > now:
+            self._defer(session, row, paused_until, f"{row.method} rate limited", stats)
+            return None
+        payload = {k: v for k, v in row.payload.items() if not k.startswith("_")}
+        card = row.payload.get(CARD_META)
+        if card and row.method == "chat.update":
+            where = self._card_location(session, card)
+            if where is None:
+                if self._card_pending(session, card):
+                    self._defer(session, row, now + timedelta(seconds=2), "card not posted yet", stats)
+                else:  # the card was never posted (it failed): nothing to edit
+                    repo.mark_sent(session=session, row=row, now=now, result={"skipped": "no card to update"})
+                    stats.sent += 1
+                return None
+            payload.update(where)
+        return payload
 
     @staticmethod
     def _earlier_due(session: Session, row: Outbox) -> datetime | None:
@@ -141,34 +198,6 @@ class Dispatcher:
     def _defer(self, session: Session, row: Outbox, at: datetime, why: str, stats: DispatchStats) -> None:
         repo.mark_retry(session=session, row=row, at=at, error=why, count_attempt=False)
         stats.deferred += 1
-
-    def _send(self, session: Session, row: Outbox, now: datetime, stats: DispatchStats) -> None:
-        payload = {k: v for k, v in row.payload.items() if not k.startswith("_")}
-        card = row.payload.get(CARD_META)
-        if card and row.method == "chat.update":
-            where = self._card_location(session, card)
-            if where is None:
-                if self._card_pending(session, card):
-                    self._defer(session, row, now + timedelta(seconds=2), "card not posted yet", stats)
-                else:  # the card was never posted (it failed): nothing to edit
-                    repo.mark_sent(session=session, row=row, now=now, result={"skipped": "no card to update"})
-                    stats.sent += 1
-                return
-            payload.update(where)
-        try:
-            response = self.client.api_call(row.method, json=payload)
-        except SlackApiError as exc:
-            self._on_slack_error(session, row, now, exc, stats)
-            return
-        except Exception as exc:  # timeouts, refused connections after the client's own retry
-            self._retry_or_fail(session, row, now, f"{type(exc).__name__}: {exc}", stats)
-            return
-        data = response.data if isinstance(response.data, dict) else {}
-        result = {k: data[k] for k in ("channel", "ts", "message_ts") if k in data}
-        repo.mark_sent(session=session, row=row, now=now, result=result)
-        if card and row.method == "chat.postMessage" and "ts" in data:
-            self._remember_card(session, card, {"channel": data.get("channel"), "ts": data["ts"]})
-        stats.sent += 1
 
     def _on_slack_error(
         self, session: Session, row: Outbox, now: datetime, exc: SlackApiError, stats: DispatchStats
