@@ -61,7 +61,7 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
     }
 
 
-def dashboard(session: Session, person: Person, ctx: RenderContext, protocols) -> Dashboard:
+def dashboard(session: Session, person: Person, ctx: RenderContext, protocols, *, limit: bool = True) -> Dashboard:
     pid = person.id
     open_rows = session.exec(
         select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == pid, Item.kind == "training"))
@@ -81,6 +81,8 @@ def dashboard(session: Session, person: Person, ctx: RenderContext, protocols) -
     for row in mine_rows[:MAX_MINE]:
         state = ItemState.from_dict(row.state)
         mine.append(_row(state, pid, RenderContext(ctx.directory, protocols.get(state.protocol_version), ctx.timezone)))
+    if not limit:  # /cst inbox: everything owned and asked (a message has no 100-block cap on its text)
+        return Dashboard(owned, offers, mine, 0, max(0, len(mine_rows) - MAX_MINE))
     return Dashboard(owned[:MAX_OWNED], offers[:MAX_ASKED], mine, max(0, len(owned) - MAX_OWNED),
                      max(0, len(mine_rows) - MAX_MINE))
 
@@ -141,7 +143,7 @@ def log_sections(deps: Deps, session: Session, directory: Directory, person: Per
 def inbox_message(deps: Deps, directory: Directory, person: Person) -> dict[str, Any]:
     ctx = RenderContext(directory, deps.protocols.current, deps.settings.timezone)
     with deps.session() as session:
-        board = dashboard(session, person, ctx, deps.protocols)
+        board = dashboard(session, person, ctx, deps.protocols, limit=False)
     text = render_text("messages/inbox.md.j2", board=board).strip()
     return {"text": text}
 

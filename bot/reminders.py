@@ -65,7 +65,8 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
                                    "value": f"{team.id}:{month}",
                                    "text": "Review & submit" if role == "facilitator" else "Log an interaction"},
                     }
-                    _deliver(deps, session, directory, kind, month, person, "log_reminder", context, now, stats)
+                    _deliver(deps, session, directory, kind, month, person, "log_reminder", context, now, stats,
+                             scope=f"team:{team.id}")
         lead_due = protocol.lead_update_due_at(month)
         if lead_due - timedelta(days=3) <= now < lead_due:
             for lead in directory.holders(Role.LEAD):
@@ -77,11 +78,12 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
 
 
 def _deliver(deps: Deps, session, directory: Directory, kind: str, month: str, person: Person, template: str,
-             context: dict, now: datetime, stats: ReminderStats) -> None:
+             context: dict, now: datetime, stats: ReminderStats, scope: str = "") -> None:
     if not person.slack_id:
         log.warning("%s for %s: %s has no Slack account in the roster", kind, month, person.label)
         return
-    claimed = deliveries.claim(session=session, kind=kind, period=month, recipient=f"person:{person.id}", now=now)
+    recipient = f"person:{person.id}" + (f":{scope}" if scope else "")  # one per team for a two-team facilitator
+    claimed = deliveries.claim(session=session, kind=kind, period=month, recipient=recipient, now=now)
     if claimed is None:
         stats.already += 1
         return

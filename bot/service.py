@@ -23,6 +23,7 @@ from routing.errors import CstbotError, Refused
 from routing.model import Audit, Decision, Event, EventKind, ItemKind, ItemState, Notify, Status
 from store import outbox
 from store.models import Item, ItemCard, ItemEvent
+from store.models import Person as PersonRow
 
 log = logging.getLogger(__name__)
 
@@ -91,36 +92,47 @@ class Service:
         source: dict[str, Any] | None = None,
     ) -> ItemState:
         """A new item: asked by `slack_id`, or redirected by them on behalf of `requester_slack_id`."""
+        with self.deps.session(write=True) as session:
+            return self._start(session, self.directory(session), slack_id=slack_id, kind=kind, text=text,
+                               district_id=district_id, topics=topics, urgency=urgency,
+                               requester_slack_id=requester_slack_id, source=source)
+
+    def _start(self, session: Session, directory: Directory, *, slack_id: str, kind: ItemKind, text: str,
+               district_id: int | None = None, topics: tuple[str, ...] = (), urgency: str = "normal",
+               requester_slack_id: str | None = None, source: dict[str, Any] | None = None) -> ItemState:
         now = self.deps.now()
         protocol = self.deps.protocols.current
-        with self.deps.session(write=True) as session:
-            directory = self.directory(session)
-            actor = self.person(directory, slack_id)
-            if requester_slack_id is not None:
-                requester = self.person(directory, requester_slack_id)
-                event = Event(EventKind.REDIRECTED, actor.id, now, item_kind=kind, text=text,
-                              requester_id=requester.id, district_id=district_id, topics=topics, urgency=urgency)
-            else:
-                event = Event(EventKind.ASKED, actor.id, now, item_kind=kind, text=text,
-                              district_id=district_id, topics=topics, urgency=urgency)
-            decision = decide(None, event, directory, protocol)
-            return self._apply(session, None, decision, directory, protocol, source=source or {})
+        actor = self.person(directory, slack_id)
+        if requester_slack_id is not None:
+            requester = self.person(directory, requester_slack_id)
+            event = Event(EventKind.REDIRECTED, actor.id, now, item_kind=kind, text=text,
+                          requester_id=requester.id, district_id=district_id, topics=topics, urgency=urgency)
+        else:
+            event = Event(EventKind.ASKED, actor.id, now, item_kind=kind, text=text,
+                          district_id=district_id, topics=topics, urgency=urgency)
+        decision = decide(None, event, directory, protocol)
+        return self._apply(session, None, decision, directory, protocol, source=source or {})
 
     def forward(self, *, slack_id: str, requester_slack_id: str, kind: ItemKind, text: str,
                 source: dict[str, Any]) -> tuple[ItemState, bool]:
-        """A member passes on a message a district person sent them. The same message passed on twice is
-        one item (the district person is told once): returns (state, created)."""
-        with self.deps.session() as session:
+        """A member passes on a message a district person sent them. The same message passed on twice (a double
+        click, two members) is one item and the district person is told once: returns (state, created).
+
+        The check and the creation share one write transaction, serialised per district person (their row is
+        locked on PostgreSQL; SQLite has one writer)."""
+        with self.deps.session(write=True) as session:
             directory = self.directory(session)
             requester = self.person(directory, requester_slack_id)
+            session.exec(select(PersonRow.id).where(PersonRow.id == requester.id).with_for_update()).first()
             rows = session.exec(select(Item).where(Item.asker_id == requester.id, Item.kind.in_(
                 [ItemKind.DISTRICT.value, ItemKind.TRAINING.value])))
             for row in rows:
                 if row.source and (row.source.get("channel"), row.source.get("ts")) == (
                         source.get("channel"), source.get("ts")):
                     return ItemState.from_dict(row.state), False
-        return self.start(slack_id=slack_id, kind=kind, text=text, requester_slack_id=requester_slack_id,
-                          source=source), True
+            state = self._start(session, directory, slack_id=slack_id, kind=kind, text=text,
+                                requester_slack_id=requester_slack_id, source=source)
+            return state, True
 
     def act(self, *, slack_id: str, item_id: int, kind: EventKind, **fields: Any) -> ItemState:
         """An owner's (or asked person's) action on an item. Raises Refused with a polite message."""
@@ -172,6 +184,11 @@ class Service:
                 except _LostRace:
                     session.rollback()
                     continue  # someone acted on it meanwhile; the next sweep sees the new state
+                except Exception:  # one broken item must not stop every later escalation
+                    session.rollback()
+                    refused += 1
+                    log.exception("sweep: item %s could not be moved on; the others go on", item_id)
+                    continue
                 if kind is EventKind.DEADLINE_PASSED:
                     moved += 1
                 else:

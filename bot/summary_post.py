@@ -116,6 +116,9 @@ def post_summary(
             continue
         try:
             _send(client, summary, r, attachments)
+        except AttachmentsFailed as exc:  # the message is there: keep the claim, report the missing files
+            outcomes.append(Outcome(r, FAILED, f"message posted, attachments not: {_reason(exc.cause)}"))
+            continue
         except Exception as exc:  # noqa: BLE001 - reported per recipient; the others still get theirs
             if claimed:
                 _release(engine, summary.month, r.key)
@@ -148,11 +151,22 @@ def _send(client, summary: Summary, r: Recipient, attachments: Sequence[Attachme
     if not attachments:
         return
     channel_id = response.get("channel") or r.channel  # a DM's D... id: file uploads refuse user ids
-    client.files_upload_v2(
-        channel=channel_id,
-        file_uploads=[{"file": str(a.path), "filename": a.filename, "title": a.title} for a in attachments],
-        initial_comment=f"Workbook and chart for the {summary.month_label} coaching interaction summary.",
-    )
+    try:
+        client.files_upload_v2(
+            channel=channel_id,
+            file_uploads=[{"file": str(a.path), "filename": a.filename, "title": a.title} for a in attachments],
+            initial_comment=f"Workbook and chart for the {summary.month_label} coaching interaction summary.",
+        )
+    except Exception as exc:
+        raise AttachmentsFailed(exc) from exc
+
+
+class AttachmentsFailed(Exception):
+    """The message was posted but its files were not: posting again would repeat the message."""
+
+    def __init__(self, cause: Exception) -> None:
+        self.cause = cause
+        super().__init__(str(cause))
 
 
 def _reason(exc: Exception) -> str:

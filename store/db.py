@@ -15,7 +15,11 @@ WRITE_OPTION = "cstbot_write"
 
 
 def make_engine(url: str, **kw) -> Engine:
-    """Build an engine. SQLite gets foreign keys enforced, WAL and a busy timeout (one writer at a time)."""
+    """Build an engine. SQLite gets foreign keys enforced, WAL and a busy timeout (one writer at a time).
+
+    Bound parameters are kept out of error messages: they hold what people wrote (questions, coaching notes),
+    which must not reach the logs."""
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kw.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = create_engine(url, **kw)

@@ -98,6 +98,13 @@ def test_user_text_is_escaped_and_truncated():
     assert "&lt;b&gt;" in quoted and "&amp;" in quoted and len(quoted) <= 3000
 
 
+def test_a_long_text_of_many_short_lines_stays_within_the_section_limit():
+    state = replace(STATES["open question"], text="\n".join(["- item"] * 420)[:3000])
+    for notice in (Notice.ITEM_ASSIGNED, Notice.ASKER_STATUS):
+        check_message(render.notice(notice, {}, state=state, recipient_id=1, ctx=CTX))
+        check_message(render.card(notice, state=state, recipient_id=1, ctx=CTX))
+
+
 def test_pick_menu_is_capped_at_slacks_100_options():
     message = render.notice(Notice.TRAINING_CANDIDATES, {}, state=STATES["training pick"], recipient_id=1, ctx=CTX)
     pick = next(b for b in message["blocks"] if b.get("block_id") == "pick")

@@ -11,7 +11,7 @@ from bot import home
 from bot.handlers.common import deps_of, render_ctx, unknown_person_text
 from bot.ids import Action, Block, Callback
 from bot.service import NoSuchItem, Service, UnknownPerson
-from bot.views import ask_choices, ask_modal, item_summary, note_modal, offer_modal, reassign_modal
+from bot.views import ask_choices, ask_modal, item_summary, message_modal, note_modal, offer_modal, reassign_modal
 from routing.actions import available_actions
 from routing.directory import Role
 from routing.errors import Refused
@@ -41,11 +41,16 @@ def register(app: App) -> None:
     app.action(Action.NOOP.value)(lambda ack: ack())
 
 
-def _refuse(respond: Respond, text: str) -> None:
+def _refuse(respond: Respond, text: str, body: dict | None = None, client: WebClient | None = None) -> None:
+    """Tell only the clicker why nothing happened: ephemerally under a message, or in a small modal for a click
+    on the Home tab (which has no response_url)."""
     try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        if body is not None and client is not None and not body.get("response_url") and body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"], view=message_modal("Nothing changed", text))
+        else:
+            respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception as exc:  # the refusal is also in the logs
-        log.warning("could not send the refusal (%s): %s", type(exc).__name__, text)
+        log.warning("could not send a refusal to the user (%s)", type(exc).__name__)
 
 
 def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context) -> None:
@@ -58,7 +63,7 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
         item_id = int(action.get("value", ""))
     except ValueError:
         log.warning("button %s without an item id", action_id)
-        return _refuse(respond, render_text("messages/error_reply.md.j2", reason="unknown").strip())
+        return _refuse(respond, render_text("messages/error_reply.md.j2", reason="unknown").strip(), body, client)
     try:
         with deps.session() as session:
             directory = svc.directory(session)
@@ -66,11 +71,11 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
             row, state = svc.item(session, item_id)
         protocol = deps.protocols.get(state.protocol_version)
     except UnknownPerson as exc:
-        return _refuse(respond, unknown_person_text(exc, directory))
+        return _refuse(respond, unknown_person_text(exc, directory), body, client)
     except NoSuchItem:
-        return _refuse(respond, render_text("messages/no_item.md.j2", item_id=item_id).strip())
+        return _refuse(respond, render_text("messages/no_item.md.j2", item_id=item_id).strip(), body, client)
     if event not in available_actions(state, person.id, directory, protocol):
-        return _refuse(respond, _why_not(person.id, state, directory))
+        return _refuse(respond, _why_not(person.id, state, directory), body, client)
     ctx = render_ctx(deps, directory, protocol)
     summary = item_summary(state, ctx)
     trigger = body["trigger_id"]
@@ -98,7 +103,7 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
         try:
             svc.act(slack_id=person.slack_id, item_id=item_id, kind=event)
         except Refused as exc:
-            _refuse(respond, exc.message)
+            _refuse(respond, exc.message, body, client)
 
 
 def _offer_options(directory, person) -> list[dict[str, str]]:
@@ -125,7 +130,7 @@ def _why_not(person_id, state, directory) -> str:
     ).strip()
 
 
-def handle_pick(ack: Ack, body: dict, action: dict, respond: Respond, context) -> None:
+def handle_pick(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, context) -> None:
     ack()
     deps = deps_of(context)
     value = (action.get("selected_option") or {}).get("value", "")
@@ -133,14 +138,14 @@ def handle_pick(ack: Ack, body: dict, action: dict, respond: Respond, context) -
         item_id, candidate_id = (int(x) for x in value.split(":", 1))
     except ValueError:
         log.warning("pick without item:candidate value")
-        return _refuse(respond, render_text("messages/error_reply.md.j2", reason="unknown").strip())
+        return _refuse(respond, render_text("messages/error_reply.md.j2", reason="unknown").strip(), body, client)
     try:
         Service(deps).act(slack_id=body["user"]["id"], item_id=item_id, kind=EventKind.MATCHED,
                           candidate_id=candidate_id)
     except (Refused, NoSuchItem) as exc:
-        _refuse(respond, getattr(exc, "message", str(exc)))
+        _refuse(respond, getattr(exc, "message", str(exc)), body, client)
     except UnknownPerson as exc:
-        _refuse(respond, unknown_person_text(exc))
+        _refuse(respond, unknown_person_text(exc), body, client)
 
 
 def handle_home_open(ack: Ack, body: dict, action: dict, client: WebClient, context) -> None:

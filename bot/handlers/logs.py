@@ -15,6 +15,7 @@ from bot.ids import Action, Block, Callback
 from bot.service import Service, UnknownPerson
 from bot.views import message_modal, note_modal
 from routing.directory import Role
+from routing.errors import CstbotError
 from routing.logs import Field, context_for, may_edit, may_manage, month_label, month_of, teams_of, validate
 from store import logs as repo
 from templates import render_text
@@ -76,18 +77,26 @@ def handle_log_submission(ack: Ack, body: dict, view: dict, client: WebClient, c
         teams = teams_of(directory, person.id)
         locked = repo.locked_months(session=session, team_ids=teams)
         existing = repo.get(session=session, interaction_id=int(meta["entry_id"])) if meta.get("entry_id") else None
+        if meta.get("entry_id") and existing is None:
+            return ack(response_action="update", view=message_modal(
+                "Not saved", render_text("messages/log_entry_gone.md.j2").strip()))
         ctx = context_for(directory, person.id, today=_today(deps), locked_months=locked)
         errors.update({k: v for k, v in validate(entry, protocol, ctx).items() if k not in errors})
         if errors:
             return ack(response_action="errors", errors=_errors(errors))
         team_id = logs_ui.entry_team(directory, entry)
-        if existing is not None:
-            if not may_edit(directory, person.id, existing.team_id, existing.author_id, locked=False):
-                return ack(response_action="update", view=message_modal(
-                    "Not saved", render_text("messages/log_not_yours.md.j2").strip()))
-            repo.update(session=session, row=existing, team_id=team_id, entry=entry, now=now)
-        else:
-            repo.add(session=session, team_id=team_id, author_id=person.id, entry=entry, now=now)
+        if existing is not None and not may_edit(directory, person.id, existing.team_id, existing.author_id,
+                                                 locked=False):
+            return ack(response_action="update", view=message_modal(
+                "Not saved", render_text("messages/log_not_yours.md.j2").strip()))
+        try:
+            if existing is not None:
+                repo.update(session=session, row=existing, team_id=team_id, entry=entry, now=now)
+            else:
+                repo.add(session=session, team_id=team_id, author_id=person.id, entry=entry, now=now)
+        except repo.MonthLocked as exc:  # submitted while the form was open
+            return ack(response_action="errors", errors={logs_ui.BLOCKS[Field.DATE]: render_text(
+                "messages/log_month_locked.md.j2", month=month_label(exc.month)).strip()})
         month = month_of(entry.occurred_on)
         count = repo.count_entries(session=session, team_id=team_id, month=month)
     if meta.get("review"):
@@ -244,7 +253,7 @@ def handle_reopen_submission(ack: Ack, body: dict, view: dict, context) -> None:
         with deps.session(write=True) as session:
             repo.reopen(session=session, team_id=team_id, month=month, person_id=person.id, reason=form.note,
                         now=deps.now())
-    except Exception as exc:  # not submitted (someone reopened it already)
+    except CstbotError as exc:  # not submitted (someone reopened it already)
         return ack(response_action="update", view=message_modal("Not reopened", str(exc).capitalize() + "."))
     text = render_text("messages/log_reopened.md.j2", month=month_label(month)).strip()
     ack(response_action="update", view=message_modal("Reopened", text))

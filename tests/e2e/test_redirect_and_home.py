@@ -80,3 +80,17 @@ def test_home_tab_for_each_role(app_env):
 
         stranger = all_text(open_home(env, "UNOBODY01")["view"])
         assert "does not have you in its roster" in stranger and "Ada Admin" in stranger
+
+
+def test_a_stale_home_button_explains_itself_in_a_modal(app_env):
+    """Home tab clicks carry no response_url: the refusal opens a small modal instead of vanishing."""
+    env = app_env
+    with freeze_time(MONDAY_10AM):
+        submit_ask(env, "USTAFF001", "Where is the observation rubric?", district=1)
+        env.deliver()
+        item = buttons(env.dms("UFACA0001")[-1].args)[Action.ANSWER]
+        home = {"type": "home", "id": "VHOME0001"}
+        env.client.interactivity(env.client.block_action("UMEMA0001", Action.ANSWER, item, view=home))
+        opened = env.slack.last("views.open").args["view"]
+        assert opened["title"]["text"] == "Nothing changed"
+        assert "only they" in all_text(opened)

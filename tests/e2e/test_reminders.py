@@ -75,3 +75,18 @@ def test_housekeeping_forgets_old_event_ids_only(app_env):
         JOBS["housekeeping"].run(env.deps, env.deps.now())
     with env.deps.session() as s:
         assert [r.event_id for r in s.exec(select(SlackEventSeen))] == ["EvNew"]
+
+
+def test_a_facilitator_of_two_teams_is_reminded_for_each(app_env):
+    from store.models import TeamMembership
+
+    env = app_env
+    fay = env.person_id("UFACA0001")
+    with env.deps.session(write=True) as s:  # Fay also facilitates Team B (the roster allows it)
+        s.add(TeamMembership(team_id=2, person_id=fay, role="facilitator"))
+    env.deps.directories.forget()
+    with freeze_time(env.deps.protocols.current.log_reminder_at("2026-11")):
+        run_reminders(env.deps, env.deps.now())
+        env.deliver()
+        texts = [all_text(c.args) for c in env.dms("UFACA0001")]
+        assert len(texts) == 2 and any("Team A" in t for t in texts) and any("Team B" in t for t in texts)
