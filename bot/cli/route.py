@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from routing import vocabulary
 from routing.directory import Directory
 from routing.errors import CstbotError
-from routing.explain import Explanation, Step, explain, find_person
+from routing.explain import Explanation, explain, find_person
 from routing.model import ItemKind
 from routing.protocol import Protocol, load_protocol
+from templates import render_text
 
 KINDS = ("question", "update", "district", "training")
 
@@ -99,36 +100,4 @@ def _when(moment: datetime | None) -> str:
 
 
 def render(result: Explanation) -> str:
-    lines = [
-        f"{result.kind_label} from {result.asker_name}, asked {_when(result.now)}",
-        f"protocol {result.protocol_version} (times in {result.timezone})",
-        "",
-    ]
-    if result.receiver is None:
-        lines.append(f"No route: {result.no_route_reason}.")
-        lines.append(f"They would be told to contact: {', '.join(result.contacts) or 'an admin'}.")
-        return "\n".join(lines)
-    receiver = result.receiver
-    lines.append(f"Received by: {receiver.owner_name} ({result.receiver_label})")
-    lines.append("")
-    lines.append("Route:")
-    for number, step in enumerate(result.steps, start=1):
-        lines.extend(_step_lines(number, step))
-    if result.after_last:
-        lines.append(f"  then: {result.after_last}")
-    if result.candidates:
-        lines.append("")
-        lines.append("Ranked candidates:")
-        for c in result.candidates:
-            lines.append(f"  {c.rank}. {c.name} (score {c.score:.3f}): {c.reason}")
-    return "\n".join(lines)
-
-
-def _step_lines(number: int, step: Step) -> list[str]:
-    lines = [f"  ({skip})" for skip in step.passed_over]
-    who = f"asks {', '.join(step.asked)}" if step.asked else f"owner {step.owner_name}"
-    lines.append(f"  {number}. {step.label}: {who}")
-    lines.append(
-        f"     from {_when(step.starts_at)}; deadline {_when(step.deadline_at)}; reminder {_when(step.remind_at)}"
-    )
-    return lines
+    return render_text("cli/route_explain.txt.j2", r=result, when=_when).rstrip("\n")
