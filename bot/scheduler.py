@@ -59,6 +59,33 @@ def _reminders(deps: Deps, now: datetime) -> object:
     return run_reminders(deps, now)
 
 
+def _monthly_summary(deps: Deps, now: datetime) -> object:
+    """Once last month's logs are due, share the summary (each recipient once; later runs find it posted)."""
+    from datetime import timedelta
+
+    from bot.summary_post import share_summary
+    from routing.logs import month_of
+    from store.directory import ChannelPurpose, load_channels
+    from store.summary import compile_summary
+
+    protocol = deps.protocols.current
+    today = now.astimezone(protocol.timezone).date()
+    month = month_of(today.replace(day=1) - timedelta(days=1))
+    if now < protocol.log_due_at(month):
+        return None
+    with deps.session() as session:
+        directory = deps.directories.get(session=session)
+        summary = compile_summary(session=session, month=month, protocol=protocol, directory=directory)
+        channels = [c.channel_id for c in load_channels(session=session)
+                    if c.purpose == ChannelPurpose.SUMMARIES.value]
+    outcomes = share_summary(engine=deps.engine, client=deps.client, summary=summary, directory=directory,
+                             channels=channels)
+    for outcome in outcomes:
+        if outcome.failed:
+            log.error("monthly summary %s not posted to %s: %s", month, outcome.recipient.label, outcome.detail)
+    return outcomes
+
+
 JOBS: dict[str, Job] = {
     "deadline-sweep": Job(
         name="deadline-sweep",
@@ -71,6 +98,12 @@ JOBS: dict[str, Job] = {
         describe="forget Slack event ids older than two days (they only guard against Slack's retries)",
         trigger=lambda settings: CronTrigger(minute=30, hour=3, timezone=settings.timezone),
         run=_housekeeping,
+    ),
+    "monthly-summary": Job(
+        name="monthly-summary",
+        describe="after last month's coaching logs are due, share the summary with the summary channels and CSTs",
+        trigger=lambda settings: CronTrigger(minute=15, hour=9, day_of_week="mon-fri", timezone=settings.timezone),
+        run=_monthly_summary,
     ),
     "monthly-reminders": Job(
         name="monthly-reminders",

@@ -180,3 +180,28 @@ def _reason(exc: Exception) -> str:
             return str(error)
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def share_summary(*, engine: Engine, client, summary: Summary, directory: Directory, channels: Sequence[str],
+                  force: bool = False) -> list[Outcome]:
+    """Post the summary with its workbook and chart to the summary channels and every team's facilitator.
+
+    Used by `cstbot summary --post` and by the scheduler's monthly job; each recipient gets it once per month.
+    """
+    import tempfile
+
+    from store.summary import summary_chart, summary_xlsx
+
+    to = recipients(directory=directory, channels=channels)
+    if not to:
+        return []
+    with tempfile.TemporaryDirectory(prefix="cstbot-summary-") as tmp:
+        stem = f"coaching-summary-{summary.month}"
+        attachments = [
+            Attachment(summary_xlsx(summary, Path(tmp) / f"{stem}.xlsx"), f"{stem}.xlsx",
+                       f"Coaching interaction summary, {summary.month_label} (workbook)"),
+            Attachment(summary_chart(summary, Path(tmp) / f"{stem}.png"), f"{stem}.png",
+                       f"Coaching interactions by type per team, {summary.month_label}"),
+        ]
+        return post_summary(engine=engine, client=client, summary=summary, to=to, attachments=attachments,
+                            force=force)

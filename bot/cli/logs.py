@@ -233,25 +233,15 @@ def _post(settings, engine: Engine, summary, directory, channels: list[str], *, 
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
     from bot.slack import make_client
-    from bot.summary_post import FAILED, Attachment, post_summary, recipients
-    from store.summary import summary_chart, summary_xlsx
+    from bot.summary_post import FAILED, share_summary
 
     client = make_client(settings, timeout=30)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    to = recipients(directory=directory, channels=channels)
-    if not to:
+    outcomes = share_summary(engine=engine, client=client, summary=summary, directory=directory, channels=channels,
+                             force=force)
+    if not outcomes:
         print("nobody to post to: the roster has no summaries channel and no active team facilitator")
         return 0
-    with tempfile.TemporaryDirectory(prefix="cstbot-summary-") as tmp:
-        stem = f"coaching-summary-{summary.month}"
-        attachments = [
-            Attachment(summary_xlsx(summary, Path(tmp) / f"{stem}.xlsx"), f"{stem}.xlsx",
-                       f"Coaching interaction summary, {summary.month_label} (workbook)"),
-            Attachment(summary_chart(summary, Path(tmp) / f"{stem}.png"), f"{stem}.png",
-                       f"Coaching interactions by type per team, {summary.month_label}"),
-        ]
-        outcomes = post_summary(engine=engine, client=client, summary=summary, to=to, attachments=attachments,
-                                force=force)
     print()
     for o in outcomes:
         if o.status == FAILED:

@@ -90,3 +90,19 @@ def test_a_facilitator_of_two_teams_is_reminded_for_each(app_env):
         env.deliver()
         texts = [all_text(c.args) for c in env.dms("UFACA0001")]
         assert len(texts) == 2 and any("Team A" in t for t in texts) and any("Team B" in t for t in texts)
+
+
+def test_the_monthly_summary_is_shared_once_after_the_logs_are_due(app_env):
+    env = app_env
+    due = env.deps.protocols.current.log_due_at("2026-11")
+    with freeze_time(due - timedelta(hours=1)):
+        assert JOBS["monthly-summary"].run(env.deps, env.deps.now()) is None  # not due yet: nothing posted
+    with freeze_time(due + timedelta(hours=16)):
+        outcomes = JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        assert outcomes and {o.status for o in outcomes} == {"posted"}
+        posted = [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")]
+        assert "C0SUMMARY1" in posted and "UFACA0001" in posted and "UFACB0001" in posted
+        assert env.slack.calls_to("files.completeUploadExternal")
+        env.slack.clear()
+        again = JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        assert all(o.status == "already posted" for o in again) and not env.slack.calls_to("chat.postMessage")
