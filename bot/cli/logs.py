@@ -18,15 +18,15 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.cli.roster import open_engine
 from routing import vocabulary
 from routing.errors import CstbotError
 from templates import render_text
 
 FORMATS = ("csv", "xlsx")
-LOG_TABLES = ("interaction", "log_month", "scheduled_delivery")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,17 +117,6 @@ def _team_id(engine: Engine, name: str) -> int:
     return teams[match]
 
 
-def _open(url: str) -> Engine:
-    from bot.cli.roster import open_engine
-
-    engine = open_engine(url)
-    missing = [t for t in LOG_TABLES if t not in set(inspect(engine).get_table_names())]
-    if missing:
-        engine.dispose()
-        raise CstbotError(f"the database has no table {missing[0]}: run `cstbot db upgrade`")
-    return engine
-
-
 # --- export logs ---------------------------------------------------------------------------------------
 
 
@@ -146,7 +135,7 @@ def export_logs(args: argparse.Namespace) -> int:
         raise CstbotError(f"cannot write {output}: no directory {output.parent}")
     settings = load_settings()
     protocol = load_protocol(settings.cstbot_protocol)
-    engine = _open(settings.database_url)
+    engine = open_engine(settings.database_url)
     try:
         team_id = _team_id(engine, args.team) if args.team else None
         with session_scope(engine) as session:
@@ -207,7 +196,7 @@ def summary_command(args: argparse.Namespace) -> int:
     if args.post:
         settings.require("slack_bot_token")
     protocol = load_protocol(settings.cstbot_protocol)
-    engine = _open(settings.database_url)
+    engine = open_engine(settings.database_url)
     try:
         with session_scope(engine) as session:
             directory = load_directory(session=session)

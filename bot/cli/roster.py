@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+import store.models  # noqa: F401  (registers every table)
 from bot.settings import Settings, load_settings
 from routing.directory import Directory, Person, Role
 from routing.errors import CstbotError
@@ -21,7 +22,6 @@ from templates import render_text
 if TYPE_CHECKING:
     from store.roster import Lookup
 
-ROSTER_TABLES = ("meta", "person", "team", "team_membership", "district", "district_staff", "person_role", "channel")
 
 # Slack errors after which every further lookup would fail the same way.
 FATAL_SLACK_ERRORS = frozenset(
@@ -120,7 +120,7 @@ def open_engine(url: str) -> Engine:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise CstbotError(f"cannot open the database {parsed.render_as_string(hide_password=True)}: {reason}") from None
-    missing = [t for t in ROSTER_TABLES if t not in tables]
+    missing = [t for t in SQLModel.metadata.tables if t not in tables]  # every table the code uses
     if missing:
         engine.dispose()
         raise CstbotError(f"the database has no cstbot schema (missing table {missing[0]}): {hint}")
