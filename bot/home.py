@@ -13,9 +13,9 @@ from bot.render import RenderContext, common_context, mention, slack_date
 from bot.views import AskChoices
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
-from routing.model import ItemState, Status
+from routing.model import ItemState, Notice, Status
 from store import outbox
-from store.models import Item
+from store.models import Item, ItemCard
 from templates import render_json, render_text
 
 MAX_OWNED = 12  # three blocks each; the Home tab holds 100 blocks
@@ -63,8 +63,13 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
 
 def dashboard(session: Session, person: Person, ctx: RenderContext, protocols, *, limit: bool = True) -> Dashboard:
     pid = person.id
+    # Items the person owns, and items they were asked to offer a trainer for (each ask left them a card):
+    # not every open training request in the state.
+    asked_of = select(ItemCard.item_id).where(
+        ItemCard.recipient_id == pid, ItemCard.key.startswith(f"{Notice.OFFER_REQUEST.value}:")
+    )
     open_rows = session.exec(
-        select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == pid, Item.kind == "training"))
+        select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == pid, Item.id.in_(asked_of)))
         .order_by(Item.deadline_at)
     )
     owned, offers = [], []

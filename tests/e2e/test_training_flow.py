@@ -48,6 +48,12 @@ def test_training_request_walks_three_stages(app_env):
         # Stage 2: the other team's facilitator is asked to offer someone.
         offer_card = env.dms("UFACB0001")[-1].args
         assert set(buttons(offer_card)) >= {Action.OFFER, Action.DECLINE}
+        # ... and sees it on their Home tab; the asker's own facilitator (not asked) does not.
+        env.client.event({"type": "app_home_opened", "user": "UFACB0001", "tab": "home"})
+        home = all_text(env.slack.last("views.publish").args["view"])
+        assert "Trainer offers asked of you" in home and "goal-writing" in home
+        env.client.event({"type": "app_home_opened", "user": "UMEMA0001", "tab": "home"})
+        assert "Trainer offers asked of you" not in all_text(env.slack.last("views.publish").args["view"])
         # A member who was not asked cannot offer.
         r = click(env, "UMEMA0001", Action.OFFER, item_id)
         assert "only they" in env.slack.last("response_url").args["text"]
