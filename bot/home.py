@@ -10,7 +10,7 @@ from sqlmodel import Session, or_, select
 
 from bot.deps import Deps
 from bot.render import RenderContext, common_context, mention, slack_date
-from bot.views import AskChoices
+from bot.views import AskChoices, item_summary
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
 from routing.model import ItemState, Notice, Status
@@ -50,8 +50,7 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
 
     c = common_context(state, ctx)
     actions = available_actions(state, person_id, ctx.directory, ctx.protocol)
-    line = render_text("messages/item_line.md.j2", **c, who=lambda pid: mention(ctx.directory, pid),
-                       when=lambda v: slack_date(v, ctx.timezone)).strip()
+    line = item_summary(state, ctx)
     return {
         **c,
         "line": line,
