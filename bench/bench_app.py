@@ -15,7 +15,7 @@ What it does (see bench/README.md):
 2. Two gunicorn servers, each in its own subprocess and process group, on 127.0.0.1 sockets this script binds
    (ephemeral ports, handed over as ``fd://N``), configured like ``cstbot serve`` (gthread, 2 workers x 8
    threads, keep-alive 5 s, backlog 512): ``bench.bench_app:make_cstbot()`` (the real app, built by
-   ``bot.server.make_wsgi``) and ``bench.bench_app:make_bare()`` (Bolt, ``process_before_response=True``,
+   ``bot.slack.server.make_wsgi``) and ``bench.bench_app:make_bare()`` (Bolt, ``process_before_response=True``,
    listeners that only ``ack()``). The factories read their configuration from ``CSTBOT_BENCH_*`` variables.
 3. A client pool in this process: one thread per concurrent client, each with its own ``http.client``
    keep-alive connection, sending Slack-signed requests (v0 HMAC over a fresh timestamp per request).
@@ -92,7 +92,7 @@ def _settings_for(url: str):
 
 def client_problem() -> str | None:
     """Why `bot.slack.make_client` cannot build the Web API client, or None when it can."""
-    from bot.slack import make_client
+    from bot.slack.client import make_client
 
     try:
         make_client(_settings())
@@ -102,11 +102,11 @@ def client_problem() -> str | None:
 
 
 def make_cstbot():
-    """The real app as `cstbot serve` builds it: `bot.server.make_wsgi`, i.e. WebApp(build_app(deps), engine,
+    """The real app as `cstbot serve` builds it: `bot.slack.server.make_wsgi`, i.e. WebApp(build_app(deps), engine,
     secret). If `bot.slack.make_client` cannot build its WebClient (see `client_problem`), the same app is
     built with a plain WebClient on the stand-in, as tests/e2e/conftest.py does; these requests make no Web
     API call, so the client does not change what is measured."""
-    from bot.server import make_wsgi
+    from bot.slack.server import make_wsgi
 
     settings = _settings()
     if client_problem() is None:
@@ -118,9 +118,9 @@ def make_cstbot():
 
     from bot.app import build_app
     from bot.deps import Deps
-    from bot.protocols import load_book
-    from bot.web import WebApp
+    from bot.slack.web import WebApp
     from store.db import make_engine
+    from store.protocols import load_book
 
     engine = make_engine(settings.database_url)
     client = WebClient(token=BOT_TOKEN, base_url=settings.slack_api_url, timeout=10)
@@ -221,7 +221,7 @@ def make_bare():
 def _capturing_client():
     """SignedSlackClient whose `post` returns (content_type, body) instead of sending: the harness builds the
     exact Slack field sets, the bench signs and sends them itself over its own keep-alive connections."""
-    from tests.harness import SignedSlackClient
+    from tests.standin import SignedSlackClient
 
     class Capture(SignedSlackClient):
         def post(self, body, *, content_type, **_kw):  # type: ignore[override]
@@ -255,7 +255,7 @@ def build_bodies(kind: str, count: int, *, district_id: int) -> list[tuple[str, 
 
 
 def signed_headers(content_type: str, data: bytes, secret: str) -> dict[str, str]:
-    from tests.harness import slack_signature
+    from tests.standin import slack_signature
 
     ts = str(int(time.time()))  # fresh per request, as Slack does
     return {
@@ -329,10 +329,10 @@ def prepare(url: str) -> tuple[int, str]:
     engine = make_engine(url)
     try:
         import_roster(parse_yaml(ROSTER, source="roster.yaml"), engine=engine)
-        # Store the protocol snapshot now, once: bot.protocols.load_book inserts it on a worker's first start,
+        # Store the protocol snapshot now, once: store.protocols.load_book inserts it on a worker's first start,
         # and two gunicorn workers starting together on a fresh database race on its unique version (one
         # worker fails to boot and gunicorn halts). The bench measures requests, not that race.
-        from bot.protocols import load_book
+        from store.protocols import load_book
 
         load_book(_settings_for(url), engine)
         with Session(engine) as s:
@@ -930,7 +930,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from tests.harness import SlackStandIn
+    from tests.standin import SlackStandIn
 
     started = time.monotonic()
     cells: list[Cell] = []

@@ -9,14 +9,14 @@ import threading
 
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack import make_client
+from bot.slack.client import make_client
 from store.db import make_engine
 
 log = logging.getLogger(__name__)
 
 
 def build_deps(settings: Settings) -> Deps:
-    from bot.protocols import load_book
+    from store.protocols import load_book
 
     engine = make_engine(settings.database_url)
     client = make_client(settings)
@@ -31,7 +31,7 @@ class Worker:
     """The outbox dispatcher and the scheduler, in background threads of this process."""
 
     def __init__(self, deps: Deps, *, scheduler: bool = True) -> None:
-        from bot.outbox import Dispatcher
+        from bot.delivery.dispatcher import Dispatcher
 
         self.deps = deps
         self.stop_event = threading.Event()
@@ -46,7 +46,7 @@ class Worker:
         )
         self._thread.start()
         if self._with_scheduler:
-            from bot.scheduler import start_scheduler
+            from bot.delivery.scheduler import start_scheduler
 
             self._scheduler = start_scheduler(self.deps)
 

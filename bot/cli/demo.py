@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo, summary_lines
+    from bot.demo.scenario import run_demo, summary_lines
     from routing.errors import CstbotError
 
     verbose = getattr(args, "verbose", False)

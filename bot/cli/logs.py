@@ -6,7 +6,7 @@
 
 The export streams (constant memory, any number of entries); CSV goes to stdout when no file is given. The
 summary counts submitted logs only (store.summary) and `--post` sends it, with the workbook and chart, to the
-summaries channels and every active team's facilitator (bot.summary_post), once per month and recipient.
+summaries channels and every active team's facilitator (bot.reports.summary), once per month and recipient.
 """
 
 from __future__ import annotations
@@ -221,8 +221,8 @@ def summary_command(args: argparse.Namespace) -> int:
 def _post(settings, engine: Engine, summary, directory, channels: list[str], *, force: bool) -> int:
     from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-    from bot.slack import make_client
-    from bot.summary_post import FAILED, share_summary
+    from bot.reports.summary import FAILED, share_summary
+    from bot.slack.client import make_client
 
     client = make_client(settings, timeout=30)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))

@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_manifest(args: argparse.Namespace) -> int:
-    from bot.manifest import manifest
+    from bot.slack.manifest import manifest
 
     sys.stdout.write(manifest(base_url=args.url, socket=args.socket, name=args.name))
     return 0
@@ -61,7 +61,7 @@ def run_manifest(args: argparse.Namespace) -> int:
 def run_schedule(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from bot.scheduler import next_runs
+    from bot.delivery.scheduler import next_runs
     from templates import render_text
 
     settings = load_settings()
@@ -111,7 +111,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if not args.no_worker:
         child = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"])
     try:
-        from bot.server import serve_http
+        from bot.slack.server import serve_http
 
         sqlite = settings.database_url.startswith("sqlite")
         workers = args.workers or (1 if sqlite else 2)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, events, logs, shortcuts, views
+from bot.handlers import actions, coaching_log, commands, events, items, shortcuts
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
-    views.register(app)
+    items.register(app)
     actions.register(app)
     shortcuts.register(app)
     events.register(app)
-    logs.register(app)
+    coaching_log.register(app)

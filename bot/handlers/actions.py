@@ -7,11 +7,19 @@ import logging
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import home
 from bot.handlers.common import deps_of, render_ctx, unknown_person_text
+from bot.home import service as home
 from bot.ids import Action, Block, Callback
-from bot.service import NoSuchItem, Service, UnknownPerson
-from bot.views import ask_choices, ask_modal, item_summary, message_modal, note_modal, offer_modal, reassign_modal
+from bot.items.modals import (
+    ask_choices,
+    ask_modal,
+    item_summary,
+    message_modal,
+    note_modal,
+    offer_modal,
+    reassign_modal,
+)
+from bot.items.service import NoSuchItem, Service, UnknownPerson
 from routing.actions import available_actions
 from routing.directory import Role
 from routing.errors import Refused
@@ -158,7 +166,7 @@ def handle_home_open(ack: Ack, body: dict, action: dict, client: WebClient, cont
     try:
         person = svc.person(directory, body["user"]["id"])
     except UnknownPerson as exc:
-        from bot.views import message_modal
+        from bot.items.modals import message_modal
 
         client.views_open(trigger_id=body["trigger_id"],
                           view=message_modal("Not in the roster", unknown_person_text(exc, directory)))
@@ -173,7 +181,7 @@ def handle_home_help(ack: Ack, body: dict, client: WebClient, context) -> None:
     ack()
     deps = deps_of(context)
     svc = Service(deps)
-    from bot.views import message_modal
+    from bot.items.modals import message_modal
 
     with deps.session() as session:
         directory = svc.directory(session)

@@ -7,12 +7,12 @@ import logging
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import home
+from bot.handlers.coaching_log import log_view_for
 from bot.handlers.common import deps_of, render_ctx, unknown_person_text
-from bot.handlers.logs import log_view_for
+from bot.home import service as home
 from bot.ids import COMMAND
-from bot.service import Service, UnknownPerson
-from bot.views import ask_choices, ask_modal
+from bot.items.modals import ask_choices, ask_modal
+from bot.items.service import Service, UnknownPerson
 from templates import render_text
 
 log = logging.getLogger(__name__)

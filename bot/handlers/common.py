@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from bot.deps import Deps
-from bot.render import RenderContext, mention
-from bot.service import Service, UnknownPerson
+from bot.items.cards import RenderContext, mention
+from bot.items.service import Service, UnknownPerson
 from routing.directory import Directory
 from templates import render_text
 

@@ -7,9 +7,9 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import home
 from bot.handlers.common import deps_of
-from bot.service import Service, UnknownPerson
+from bot.home import service as home
+from bot.items.service import Service, UnknownPerson
 from templates import render_json
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, Respond
 
 from bot.handlers.common import deps_of, render_ctx, unknown_person_text
 from bot.ids import Callback
-from bot.render import common_context, mention, slack_date
-from bot.service import Service, UnknownPerson
+from bot.items.cards import common_context, mention, slack_date
+from bot.items.service import Service, UnknownPerson
 from routing.errors import Refused
 from routing.model import ItemKind
 from templates import render_text

@@ -16,15 +16,15 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.app import build_app
+from bot.delivery.dispatcher import Dispatcher, DispatchStats
 from bot.deps import Deps
-from bot.outbox import Dispatcher, DispatchStats
-from bot.protocols import load_book
-from bot.service import Service
+from bot.items.service import Service
 from bot.settings import Settings
-from bot.web import WebApp
+from bot.slack.web import WebApp
+from store.protocols import load_book
 from store.roster import import_roster, parse_yaml
 from tests.blockkit import check_call
-from tests.harness import Call, SignedSlackClient, SlackStandIn, serve_wsgi
+from tests.standin import Call, SignedSlackClient, SlackStandIn, serve_wsgi
 
 SECRET = "test-signing-secret"
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 
-from bot.reminders import run_reminders
-from bot.scheduler import JOBS, build_scheduler, next_runs
+from bot.coaching_log.scheduled import run_reminders
+from bot.delivery.scheduler import JOBS, build_scheduler, next_runs
 from store import logs as log_repo
 from tests.e2e.flows import all_text
 

@@ -12,7 +12,7 @@ from bot.ids import Block, Callback
 from store.models import Item
 from tests.e2e.conftest import MONDAY_10AM
 from tests.e2e.flows import submit_ask
-from tests.harness import Sign
+from tests.standin import Sign
 
 
 def items(env) -> int:

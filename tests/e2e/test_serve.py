@@ -15,7 +15,7 @@ import pytest
 from store import migrate
 from store.roster import import_roster, parse_yaml
 from tests.e2e.conftest import ROSTER, SECRET
-from tests.harness import SignedSlackClient, SlackStandIn
+from tests.standin import SignedSlackClient, SlackStandIn
 
 
 def _free_port() -> int:

@@ -155,7 +155,7 @@ def test_every_example_form_imports(schema, cli):
 
 
 def test_lookup_by_email_through_slack(schema, cli, roster_file, monkeypatch):
-    standin = pytest.importorskip("tests.harness")
+    standin = pytest.importorskip("tests.standin")
     with standin.SlackStandIn() as slack:
         slack.users_by_email["mem2@a.example"] = "UMEM00002"
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")

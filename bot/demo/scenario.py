@@ -1,0 +1,613 @@
+"""`cstbot demo`: a month of the protocol, end to end, against a local stand-in for Slack.
+
+The real app (`bot.slack.web.WebApp` over `bot.app.build_app`) serves signed HTTP on 127.0.0.1 and talks to
+`bot.demo.standin.SlackStandIn` as its Slack Web API. People act by sending exactly the requests Slack would send
+(`bot.demo.standin.SignedSlackClient`); after each step the outbox dispatcher delivers what is due, and everything
+the app showed anyone (DMs, card edits, modals, Home tabs, replies only the clicker sees) is printed.
+
+Two clocks. The app's business clock (`Deps.clock`) is a `ManualClock` that the scenario moves by hand, so a
+month passes in seconds and nothing sleeps. Request signatures use the real clock: Slack's signature check
+(and Bolt's) refuses a timestamp more than five minutes from now.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from slack_sdk import WebClient
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.app import build_app
+from bot.coaching_log.scheduled import run_reminders
+from bot.delivery.dispatcher import Dispatcher
+from bot.demo.standin import AppResponse, Call, SignedSlackClient, SlackStandIn, serve_wsgi
+from bot.demo.transcript import Transcript, text_of
+from bot.deps import Deps
+from bot.ids import Action, Block, Callback
+from bot.items.service import Service
+from bot.settings import Settings
+from bot.slack.web import WebApp
+from routing.directory import Directory, Person, Role, Team
+from routing.errors import CstbotError
+from routing.model import ItemState
+from store import migrate, outbox
+from store.db import make_engine
+from store.models import Interaction, Item, Outbox
+from store.protocols import load_book
+from store.roster import import_roster, read_roster
+
+ROSTER_NAME = "examples/roster.yaml"
+# The month played: November 2026. Monday 2 November, 09:00 in Chicago (CST, UTC-6).
+START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+MONTH = START.strftime("%Y-%m")  # the month whose coaching log is reviewed and submitted
+
+
+class DemoError(CstbotError):
+    """The demo cannot run (no roster, a roster without the people it needs)."""
+
+
+# --- the business clock ----------------------------------------------------------------------------------
+
+
+class ManualClock:
+    """`Deps.clock` for the demo: it reads what the scenario set and moves only when told."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move_to(self, moment: datetime) -> None:
+        if moment > self.now:
+            self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+# --- finding the roster ----------------------------------------------------------------------------------
+
+
+def find_example_roster(cwd: Path | None = None) -> Path | None:
+    """examples/roster.yaml in the repository this package runs from, else under the current directory."""
+    repo = Path(__file__).resolve().parents[2]
+    for base in (repo, cwd or Path.cwd()):
+        candidate = base / ROSTER_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# --- the cast --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """Who plays which part, picked from the roster by role (the example roster's names by default)."""
+
+    team: Team
+    facilitator: Person
+    asker: Person  # district staff of the team: asks a question
+    trainee: Person  # district staff of the team: requests training
+    training_topic: str
+    other_team: Team
+    other_facilitator: Person
+    other_member: Person
+    other_staff: Person
+    members: list[Person]
+    away_team: Team | None = None
+    away_facilitator: Person | None = None
+    away_staff: Person | None = None
+
+
+def _on_slack(people: list[Person]) -> list[Person]:
+    return [p for p in people if p.active and p.slack_id]
+
+
+def _staff(directory: Directory, team: Team) -> list[Person]:
+    staff: list[Person] = []
+    for district in directory.districts_of_team(team.id):
+        for pid in district.staff:
+            person = directory.people.get(pid)
+            if person and person not in staff:
+                staff.append(person)
+    return _on_slack(staff)
+
+
+def _members(directory: Directory, team: Team) -> list[Person]:
+    return _on_slack([directory.people[m.person_id] for m in directory.team_memberships(team.id, role=Role.MEMBER)])
+
+
+def pick_cast(directory: Directory, on: date, topics: tuple[str, ...]) -> Cast:
+    usable: list[tuple[Team, Person]] = []
+    away: tuple[Team, Person] | None = None
+    for team in directory.active_teams():
+        facilitators = _on_slack(list(directory.facilitators_of(team.id)))
+        if not facilitators or not _staff(directory, team):
+            continue
+        if facilitators[0].is_available(on):
+            if _members(directory, team):
+                usable.append((team, facilitators[0]))
+        elif away is None:
+            away = (team, facilitators[0])
+    if len(usable) < 2:
+        raise DemoError("the roster needs two teams with a facilitator, members and district staff on Slack")
+    (team, facilitator), (other_team, other_facilitator) = usable[0], usable[1]
+    staff = _staff(directory, team)
+    # The state contacts' expertise that the fewest people on teams hold and nobody on this team has: the
+    # request that plausibly walks all three stages.
+    inside = {e for m in directory.team_memberships(team.id) for e in m.expertise}
+    held = [e for m in directory.memberships for e in m.expertise]
+    wanted = {e for r in directory.network_roles if r.role is Role.STATE_CONTACT for e in r.expertise} - inside
+    ranked = sorted(wanted, key=lambda e: (held.count(e), e))
+    topic = next((t for t in ranked if t in topics), ranked[0] if ranked else topics[0])
+    return Cast(
+        team=team, facilitator=facilitator, asker=staff[-1], trainee=staff[0], training_topic=topic,
+        other_team=other_team, other_facilitator=other_facilitator,
+        other_member=_members(directory, other_team)[0], other_staff=_staff(directory, other_team)[0],
+        members=_members(directory, team),
+        away_team=away[0] if away else None, away_facilitator=away[1] if away else None,
+        away_staff=_staff(directory, away[0])[0] if away else None,
+    )
+
+
+# --- the workspace: the app, the stand-in, the people --------------------------------------------------------
+
+
+class Workspace:
+    """The running demo: sends people's requests, delivers the outbox, prints what everyone saw."""
+
+    def __init__(self, deps: Deps, clock: ManualClock, slack: SlackStandIn, client: SignedSlackClient,
+                 transcript: Transcript) -> None:
+        self.deps = deps
+        self.clock = clock
+        self.slack = slack
+        self.client = client
+        self.t = transcript
+        self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=clock, worker="demo")
+        self.seen = 0  # calls to the stand-in already printed
+        self.step_no = 0
+
+    @property
+    def tz(self):
+        return self.deps.settings.timezone
+
+    def directory(self) -> Directory:
+        with self.deps.session() as s:
+            return Service(self.deps).directory(s)
+
+    def person(self, person_id: int | None) -> Person:
+        person = self.directory().person(person_id) if person_id is not None else None
+        if person is None:
+            raise DemoError(f"no person {person_id} in the roster")
+        return person
+
+    # --- time -----------------------------------------------------------------------------------------
+
+    def step(self, title: str, at: datetime | None = None) -> None:
+        if at is not None:
+            self.clock.move_to(at)
+        self.step_no += 1
+        self.t.heading(self.step_no, title, self.clock(), self.tz)
+        self.sweep()
+
+    def sweep(self) -> None:
+        """What the scheduler's sweep would have done by now: reminders and moves past a deadline."""
+        stats = Service(self.deps).sweep(now=self.clock())
+        if stats.moved or stats.reminded:
+            parts = [f"{stats.moved} item moved on"] if stats.moved else []
+            parts += [f"{stats.reminded} owner reminded"] if stats.reminded else []
+            self.t.note("the scheduler's deadline sweep: " + ", ".join(parts))
+        self.deliver()
+
+    # --- requests, as Slack sends them ----------------------------------------------------------------
+
+    def _request(self, user: str, send: Callable[[], AppResponse]) -> AppResponse:
+        response = send()
+        if response.status != 200:
+            raise DemoError(f"the app answered HTTP {response.status}: {response.text[:200]}")
+        self.t.response(user, response)
+        self._show_calls(actor=user)
+        return response
+
+    def slash(self, user: str, text: str, *, say: bool = True) -> AppResponse:
+        if say:
+            self.t.action(user, f"types /cst {text}")
+        return self._request(user, lambda: self.client.slash_command("/cst", text, user_id=user))
+
+    def opened(self, callback: str | None = None) -> dict[str, Any]:
+        view = self.slack.last("views.open").args["view"]
+        if callback and view.get("callback_id") != callback:
+            raise DemoError(f"expected the {callback} modal, the app opened {view.get('callback_id')}")
+        return view
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any], what: str | None) -> AppResponse:
+        if what:
+            self.t.action(user, what)
+        payload = self.client.view_submission(user, view["callback_id"], values,
+                                              private_metadata=view.get("private_metadata", ""), view=view)
+        return self._request(user, lambda: self.client.interactivity(payload))
+
+    def click(self, user: str, action_id: str, value: str | None, label: str, **kw: Any) -> AppResponse:
+        self.t.action(user, f"clicks {label}")
+        payload = self.client.block_action(user, action_id, value, **kw)
+        return self._request(user, lambda: self.client.interactivity(payload))
+
+    def shortcut(self, user: str, message: dict[str, Any], channel: str) -> AppResponse:
+        self.t.action(user, "uses the message shortcut “Send to facilitator” on it")
+        payload = self.client.message_shortcut(user, Callback.SEND_TO_FACILITATOR.value, message,
+                                               channel_id=channel)
+        return self._request(user, lambda: self.client.interactivity(payload))
+
+    def open_home(self, user: str) -> None:
+        self.t.action(user, "opens the app's Home tab")
+        self._request(user, lambda: self.client.event(
+            {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",
+             "event_ts": f"{self.clock().timestamp():.6f}"}))
+
+    # --- what people see ------------------------------------------------------------------------------
+
+    def deliver(self) -> None:
+        """Run the outbox dispatcher until nothing is due, then print what reached people."""
+        for _ in range(50):
+            stats = self.dispatcher.run_once()
+            if stats.sent or stats.failed:
+                continue
+            if stats.deferred:  # a card edit waits for its card: let a few seconds of business time pass
+                self.clock.advance(timedelta(seconds=5))
+                continue
+            break
+        self._show_calls(actor=None)
+
+    def _show_calls(self, actor: str | None) -> None:
+        calls = self.slack.calls
+        self.t.calls(calls[self.seen:], actor)
+        self.seen = len(calls)
+
+
+# --- the scenario ------------------------------------------------------------------------------------------
+
+
+def _text_input(block: str, value: str) -> dict[str, Any]:
+    return {block: {block: {"type": "plain_text_input", "value": value}}}
+
+
+def _option_value(view: dict[str, Any], block_id: str, label: str) -> str | None:
+    for block in view.get("blocks") or []:
+        if block.get("block_id") != block_id:
+            continue
+        element = block.get("element") or block.get("accessory") or {}
+        options = list(element.get("options") or [])
+        for group in element.get("option_groups") or []:
+            options += group.get("options") or []
+        for option in options:
+            if text_of(option.get("text")).startswith(label) or option.get("value") == label:
+                return option["value"]
+    return None
+
+
+def _ask_values(view: dict[str, Any], text: str, *, topics: tuple[str, ...] = ()) -> dict[str, Any]:
+    values = _text_input(Block.TEXT, text)
+    district = next((b for b in view.get("blocks") or [] if b.get("block_id") == Block.DISTRICT), None)
+    if district is not None:  # someone on staff at several districts: the first one
+        value = district["element"]["options"][0]["value"]
+        values[Block.DISTRICT] = {"district": {"type": "static_select", "selected_option": {"value": value}}}
+    if topics:
+        values[Block.TOPICS] = {"topics": {"type": "multi_static_select",
+                                           "selected_options": [{"value": t} for t in topics]}}
+    return values
+
+
+def _buttons(call: Call) -> dict[str, str]:
+    found = {}
+    for block in call.args.get("blocks") or []:
+        if block.get("type") == "actions":
+            for element in block.get("elements") or []:
+                found[element["action_id"]] = element.get("value")
+    return found
+
+
+def _log_values(*, district: str, day: date, minutes: int, kind: str, participants: str, members: list[str],
+                topics: tuple[str, ...], resources: str, comments: str) -> dict[str, Any]:
+    return {
+        "district": {"district": {"type": "static_select", "selected_option": {"value": district}}},
+        "date": {"date": {"type": "datepicker", "selected_date": day.isoformat()}},
+        "duration": {"duration": {"type": "number_input", "value": str(minutes)}},
+        "type": {"type": {"type": "radio_buttons", "selected_option": {"value": kind}}},
+        "description": {"description": {"type": "plain_text_input", "value": None}},
+        "participants": {"participants": {"type": "plain_text_input", "value": participants}},
+        "members": {"members": {"type": "multi_static_select", "selected_options": [{"value": m} for m in members]}},
+        "topics": {"topics": {"type": "multi_static_select", "selected_options": [{"value": t} for t in topics]}},
+        "resources": {"resources": {"type": "plain_text_input", "value": resources}},
+        "comments": {"comments": {"type": "plain_text_input", "value": comments}},
+        "privacy": {"privacy": {"type": "checkboxes", "selected_options": [{"value": "none"}]}},
+    }
+
+
+def _local(day: date, hour: int, minute: int, tz) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+
+class Scenario:
+    """A month: a question up the chain, a redirected DM, a vacancy, a training match in three stages, the log."""
+
+    def __init__(self, s: Workspace, cast: Cast) -> None:
+        self.s = s
+        self.c = cast
+
+    def at(self, day: int, hour: int, minute: int = 0) -> datetime:
+        first = START.astimezone(self.s.tz)
+        return _local(date(first.year, first.month, day), hour, minute, self.s.tz)
+
+    def item(self, item_id: int) -> ItemState:
+        with self.s.deps.session() as session:
+            return ItemState.from_dict(session.get(Item, item_id).state)
+
+    def last_card(self, slack_id: str) -> Call:
+        cards = [c for c in self.s.slack.calls_to("chat.postMessage") if c.args.get("channel") == slack_id]
+        if not cards:
+            raise DemoError(f"{self.s.t.names.get(slack_id, slack_id)} got no message")
+        return cards[-1]
+
+    def ask(self, who: Person, text: str, *, training: bool = False, topics: tuple[str, ...] = ()) -> int:
+        """/cst ask (or train), fill in the modal, send; returns the new item's id."""
+        s = self.s
+        s.slash(who.slack_id, "train" if training else "ask")
+        view = s.opened(Callback.TRAIN if training else Callback.ASK)
+        extra = f" (expertise: {', '.join(topics)})" if topics else ""
+        s.submit(who.slack_id, view, _ask_values(view, text, topics=topics), f"writes “{text}”{extra}, clicks Send")
+        s.deliver()
+        with s.deps.session() as session:
+            return session.exec(select(func.max(Item.id))).one()
+
+    def answer(self, who: Person, item_id: int, text: str) -> None:
+        s = self.s
+        s.click(who.slack_id, Action.ANSWER, str(item_id), "Answer on the card")
+        s.submit(who.slack_id, s.opened(Callback.ANSWER), _text_input(Block.ANSWER, text),
+                 f"writes “{text}”, clicks Send answer")
+        s.deliver()
+
+    def run(self) -> None:
+        self.question_up_the_chain()
+        self.dm_sent_on()
+        self.vacancy()
+        self.training_match()
+        self.coaching_log()
+        self.reminder_and_submission()
+
+    # A district question goes to the facilitator, up to the lead, and the answer comes back.
+    def question_up_the_chain(self) -> None:
+        s, c = self.s, self.c
+        s.step(f"A district asks: {c.asker.label} → {c.team.name}'s facilitator", self.at(2, 9, 30))
+        item_id = self.ask(c.asker, "Is there an MMD protocol for choosing our first data-team data?")
+
+        s.step(f"{c.facilitator.label} escalates it to the lead facilitator", self.at(2, 13))
+        s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "Escalate on the card")
+        s.submit(c.facilitator.slack_id, s.opened(Callback.ESCALATE),
+                 _text_input(Block.NOTE, "Needs the state's guidance."), "adds a note, clicks Escalate")
+        s.deliver()
+
+        lead = s.person(self.item(item_id).owner_id)
+        s.step(f"{lead.label} answers; the answer reaches {c.asker.label}", self.at(3, 10, 15))
+        self.answer(lead, item_id, "Yes: the DBDM guide, step 1. Start with one grade's common assessment.")
+
+    # A district person writes to a CST member directly; the member sends it on with one click.
+    def dm_sent_on(self) -> None:
+        s, c = self.s, self.c
+        s.step(f"{c.other_staff.label} DMs a CST member, who sends it to the facilitator", self.at(4, 8, 40))
+        text = "Could someone walk our new principals through the data wall before our Nov 20 PD day?"
+        s.t.action(c.other_staff.slack_id, f"DMs {c.other_member.label}: “{text}”")
+        message = {"type": "message", "user": c.other_staff.slack_id, "text": text, "ts": "1762267200.000100"}
+        s.shortcut(c.other_member.slack_id, message, channel="D0DEMODM01")
+        s.deliver()
+        item_id = int(_buttons(self.last_card(c.other_facilitator.slack_id))[Action.ANSWER])
+        self.answer(c.other_facilitator, item_id, "Yes, Nov 20 at 8:30. I will bring the data-wall kit.")
+
+    # The away facilitator's team (if the roster has one): the protocol routes past the vacancy.
+    def vacancy(self) -> None:
+        s, c = self.s, self.c
+        if c.away_team is None or c.away_facilitator is None or c.away_staff is None:
+            return
+        until = c.away_facilitator.away_until
+        s.step(f"{c.away_facilitator.label} ({c.away_team.name}) is away"
+               + (f" until {until:%d %b %Y}" if until else "") + ": vacancy routing", self.at(5, 14))
+        item_id = self.ask(c.away_staff, "Who reviews our spring walkthrough schedule while our facilitator is out?")
+        owner = s.person(self.item(item_id).owner_id)
+        self.answer(owner, item_id, "I will, this week; send it to me.")
+
+    # A training request walks the three matching stages.
+    def training_match(self) -> None:
+        s, c = self.s, self.c
+        topic = c.training_topic
+        s.step(f"{c.trainee.label} requests {topic} training", self.at(9, 9))
+        item_id = self.ask(c.trainee, f"Two half-days of {topic} training for our leadership team in January",
+                           training=True, topics=(topic,))
+
+        s.step(f"Nobody inside {c.team.name} fits: {c.facilitator.label} passes it on", self.at(9, 11))
+        s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "No match here on the training card")
+        s.submit(c.facilitator.slack_id, s.opened(Callback.ESCALATE),
+                 _text_input(Block.NOTE, f"Nobody on our team has {topic} expertise."),
+                 "adds a note, clicks Ask the next stage")
+        s.deliver()
+        s.t.note("none of the other facilitators answers")
+
+        state = self.item(item_id)
+        if state.deadline_at is None:
+            raise DemoError("the training request has no deadline at its second stage")
+        past_deadline = state.deadline_at + timedelta(minutes=1)
+        s.step("The deadline passes: the sweep moves it to the state contacts", past_deadline)
+        state = self.item(item_id)
+        contact = next((p for p in (s.person(a.person_id) for a in state.asked if a.stage == state.tier)
+                        if p.slack_id), None)
+        if contact is None:
+            raise DemoError("no state contact on Slack was asked to offer a trainer")
+        s.step(f"{contact.label} offers to train: matched", s.clock() + timedelta(hours=2))
+        s.click(contact.slack_id, Action.OFFER, str(item_id), "Offer a trainer")
+        view = s.opened(Callback.OFFER)
+        me = _option_value(view, Block.CANDIDATE, contact.label) or str(contact.id)
+        s.submit(contact.slack_id, view,
+                 {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select", "selected_option": {"value": me}}}},
+                 "picks themself, clicks Offer")
+        s.deliver()
+
+    # Members and the facilitator log coaching interactions; training is refused.
+    def coaching_log(self) -> None:
+        s, c = self.s, self.c
+        s.step(f"{c.team.name} logs {START:%B}'s coaching interactions", self.at(24, 15))
+        districts = s.directory().districts_of_team(c.team.id)
+        first, second = c.members[0], c.members[1 % len(c.members)]
+        protocol = s.deps.protocols.current
+
+        def log(author: Person, day: int, where: int, kind: str, minutes: int, participants: str, comments: str,
+                view: dict[str, Any] | None = None) -> dict[str, Any]:
+            """Fill in the log modal (a new one, or `view` again after it refused) and click Save."""
+            district = districts[where % len(districts)]
+            activity = protocol.interaction(kind) or protocol.not_coaching_activity(kind)
+            what = f"{minutes} min, {district.name}, “{activity.label if activity else kind}”, clicks Save"
+            if view is None:
+                s.t.action(author.slack_id, f"types /cst log: {what}")
+                s.slash(author.slack_id, "log", say=False)
+                view = s.opened(Callback.LOG)
+            else:
+                s.t.action(author.slack_id, f"changes the entry to {what}")
+            values = _log_values(
+                district=_option_value(view, "district", district.name) or str(district.id),
+                day=self.at(day, 12).astimezone(s.tz).date(), minutes=minutes, kind=kind,
+                participants=participants, members=[str(author.id)], topics=(), resources="", comments=comments)
+            s.submit(author.slack_id, view, values, None)
+            return view
+
+        log(first, 10, 0, "planning", 60, "Principal, instructional coach", "Planned the data-team launch")
+        view = log(second, 13, 1, "training", 120, "All K-5 teachers", "Delivered the PBIS refresher")
+        log(second, 16, 1, "discussing_data", 45, "Building leadership team", "Chose 3rd-grade math", view=view)
+        log(c.facilitator, 19, 0, "feedback", 30, "Assistant principal", "Feedback on walkthrough notes")
+        s.deliver()
+
+    # The monthly reminder, then the facilitator reviews and submits the month.
+    def reminder_and_submission(self) -> None:
+        s, c = self.s, self.c
+        protocol = s.deps.protocols.current
+        s.step("The monthly log reminder goes out", protocol.log_reminder_at(MONTH))
+        stats = run_reminders(s.deps, s.clock())
+        s.t.note(f"{stats.sent} reminders, one per person and month; people without a Slack id are skipped")
+        s.deliver()
+
+        morning = protocol.log_reminder_at(MONTH).astimezone(s.tz).date() + timedelta(days=1)
+        s.step(f"{c.facilitator.label} reviews and submits {c.team.name}'s log", _local(morning, 9, 0, s.tz))
+        s.click(c.facilitator.slack_id, Action.LOG_REVIEW, f"{c.team.id}:{MONTH}", "Review & submit on the reminder")
+        view = {**s.opened(Callback.LOG_SUBMIT), "id": "V0DEMOREVIEW"}
+        s.submit(c.facilitator.slack_id, view, {}, f"clicks {text_of(view.get('submit'))}")
+        s.deliver()
+        s.open_home(c.facilitator.slack_id)
+
+
+# --- running it ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    items: int = 0
+    messages: int = 0  # chat.postMessage calls
+    card_edits: int = 0  # chat.update calls
+    interactions: int = 0
+    undeliverable: int = 0  # outbox rows kept as failed (a recipient without a Slack id)
+
+
+@dataclass
+class DemoResult:
+    lines: list[str]
+    counts: Counts
+    database: Path | None  # kept database, or None when it was temporary
+
+
+@contextmanager
+def _database(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="cstbot-demo-") as tmp:
+        yield Path(tmp) / "demo.db"
+
+
+def run_demo(*, roster: Path | None = None, keep: Path | None = None, out: TextIO | None = None) -> DemoResult:
+    """Play the month and print the transcript to `out` (None: print nothing). Returns what was printed."""
+    roster = roster or find_example_roster()
+    if roster is None or not Path(roster).exists():
+        where = f"{roster} not found" if roster else f"no {ROSTER_NAME} here"
+        raise DemoError(f"{where}: pass --roster FILE")
+    parsed = read_roster(roster)
+    keep = keep.resolve() if keep is not None else None
+    with _database(keep) as db_path:
+        if keep is not None and db_path.exists() and db_path.stat().st_size:
+            raise DemoError(f"{db_path} already exists: --keep needs a new file")
+        url = f"sqlite:///{db_path}"
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            import_roster(parsed, engine=engine)
+            lines, counts = _play(engine, url, out)
+        finally:
+            engine.dispose()
+        return DemoResult(lines=lines, counts=counts, database=db_path if keep is not None else None)
+
+
+def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[list[str], Counts]:
+    """Serve the app against the stand-in, play the scenario, count what happened."""
+    secret = secrets.token_hex(16)
+    token = "xoxb-demo-" + secrets.token_hex(8)
+    clock = ManualClock(START)
+    with SlackStandIn() as slack:
+        settings = Settings(_env_file=None, slack_bot_token=token, slack_signing_secret=secret,
+                            slack_api_url=slack.base_url, database_url=url, cstbot_protocol=None)
+        client = WebClient(token=token, base_url=slack.base_url, timeout=5)
+        deps = Deps(settings=settings, engine=engine, client=client, protocols=load_book(settings, engine), clock=clock)
+        with serve_wsgi(WebApp(build_app(deps), engine, secret)) as app_url:
+            signed = SignedSlackClient(app_url, secret, response_url_base=slack.hooks_url)
+            with deps.session() as session:
+                directory = Service(deps).directory(session)
+            transcript = Transcript.for_directory(directory, out)
+            workspace = Workspace(deps, clock, slack, signed, transcript)
+            cast = pick_cast(directory, START.astimezone(settings.timezone).date(), deps.protocols.current.topics)
+            transcript.print(f"cstbot demo: {directory.organization or 'the example roster'}, "
+                             f"{len(directory.people)} people, {len(directory.teams)} teams · "
+                             "Slack is a local stand-in; the app is the real one, over signed HTTP")
+            Scenario(workspace, cast).run()
+            counts = _counts(deps, slack)
+    return transcript.lines, counts
+
+
+def _counts(deps: Deps, slack: SlackStandIn) -> Counts:
+    with deps.session() as s:
+        items = s.exec(select(func.count()).select_from(Item)).one()
+        interactions = s.exec(
+            select(func.count()).select_from(Interaction).where(Interaction.deleted_at.is_(None))).one()
+        failed = s.exec(select(func.count()).select_from(Outbox).where(Outbox.status == outbox.FAILED)).one()
+    return Counts(items=items, messages=len(slack.calls_to("chat.postMessage")),
+                  card_edits=len(slack.calls_to("chat.update")), interactions=interactions, undeliverable=failed)
+
+
+def summary_lines(result: DemoResult) -> list[str]:
+    c = result.counts
+    lines = [
+        "",
+        f"Done: {c.items} items routed, {c.messages} messages sent and {c.card_edits} edited in place, "
+        f"{c.interactions} coaching interactions logged.",
+    ]
+    if c.undeliverable:
+        lines.append(f"{c.undeliverable} messages kept as failed deliveries: their recipients have no Slack id in "
+                     "the roster (admins see them on their Home tab).")
+    if result.database is not None:
+        lines.append(f"The database is kept at {result.database} (DATABASE_URL=sqlite:///{result.database}).")
+    return lines
+

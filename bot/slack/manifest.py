@@ -1,0 +1,31 @@
+"""The Slack app manifest: exactly the scopes, command, shortcut and events the bot uses."""
+
+from __future__ import annotations
+
+from bot.ids import COMMAND, Callback
+from bot.slack.web import EVENTS_PATH
+from templates import render_text
+
+# Each scope, and why the bot needs it.
+SCOPES = {
+    "chat:write": "post cards, answers and reminders in people's DMs with the app; edit them as items move",
+    "commands": "the /cst command",
+    "files:write": "monthly summaries: attach the workbook and the chart to the summary message",
+    "users:read": "needed with users:read.email",
+    "users:read.email": "roster import: find a person's Slack account from the email in the roster",
+}
+EVENTS = ("app_home_opened",)
+
+
+def manifest(*, base_url: str = "https://cstbot.example.org", socket: bool = False, name: str = "cstbot") -> str:
+    return render_text(
+        "manifest.yaml.j2",
+        name=name,
+        base_url=base_url.rstrip("/"),
+        events_path=EVENTS_PATH,
+        socket=socket,
+        command=COMMAND,
+        shortcut_callback=Callback.SEND_TO_FACILITATOR.value,
+        scopes=sorted(SCOPES),
+        events=EVENTS,
+    ) + "\n"
