@@ -118,9 +118,9 @@ def make_cstbot():
 
     from bot.app import build_app
     from bot.deps import Deps
+    from bot.runtime import load_book
     from bot.slack.web import WebApp
     from store.db import make_engine
-    from store.protocols import load_book
 
     engine = make_engine(settings.database_url)
     client = WebClient(token=BOT_TOKEN, base_url=settings.slack_api_url, timeout=10)
@@ -329,10 +329,10 @@ def prepare(url: str) -> tuple[int, str]:
     engine = make_engine(url)
     try:
         import_roster(parse_yaml(ROSTER, source="roster.yaml"), engine=engine)
-        # Store the protocol snapshot now, once: store.protocols.load_book inserts it on a worker's first start,
+        # Store the protocol snapshot now, once: bot.runtime.load_book inserts it on a worker's first start,
         # and two gunicorn workers starting together on a fresh database race on its unique version (one
         # worker fails to boot and gunicorn halts). The bench measures requests, not that race.
-        from store.protocols import load_book
+        from bot.runtime import load_book
 
         load_book(_settings_for(url), engine)
         with Session(engine) as s:

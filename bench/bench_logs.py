@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import and_, insert, select, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
-from routing.protocol import load_protocol  # noqa: E402
+from routing.protocol_file import load_protocol  # noqa: E402
 from routing.vocabulary import EXPERTISE_AREAS, STANDARDS  # noqa: E402
 from store import migrate, models  # noqa: E402
 from store.db import make_engine, scratch_schema, session_scope  # noqa: E402

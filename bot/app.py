@@ -7,12 +7,13 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
-from sqlalchemy.exc import IntegrityError
+from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.handlers import register_listeners
-from store.models import SlackEventSeen
-from templates import render_json, render_text
+from bot.slack.replies import error_text
+from store import events
+from templates import render_json
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,9 @@ def build_app(deps: Deps, *, process_before_response: bool = True) -> App:
         """Slack retries an event it thinks we missed (X-Slack-Retry-Num); handle each event id once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            try:
-                with deps.session(write=True) as s:
-                    s.add(SlackEventSeen(event_id=event_id, received_at=deps.now()))
-            except IntegrityError:
+            with deps.session(write=True) as s:
+                first = events.first_time(session=s, event_id=event_id, now=deps.now())
+            if not first:
                 log.info("event %s already handled; ignoring Slack's retry", event_id)
                 return BoltResponse(status=200, body="")
         next()
@@ -89,23 +89,18 @@ def _on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) ->
     reason = "unknown" if unhandled else "failure"
     kind = body.get("type")
     if kind == "view_submission":
-        view = render_json("views/error_modal.json.j2", reason=reason)
+        view = render_json("modals/error_modal.json.j2", reason=reason)
         return BoltResponse(status=200, body={"response_action": "update", "view": view})
     if body.get("command"):
-        return BoltResponse(
-            status=200,
-            body={"response_type": "ephemeral", "text": render_text("messages/error_reply.md.j2", reason=reason)},
-        )
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": error_text(reason)})
     # Actions, shortcuts and events: acknowledge so Slack does not retry or show a timeout; a block
     # action also gets an ephemeral reply through its response_url when Slack gave us one.
     if kind == "block_actions" and body.get("response_url"):
-        _reply_via_response_url(body["response_url"], render_text("messages/error_reply.md.j2", reason=reason))
+        _reply_via_response_url(body["response_url"], error_text(reason))
     return BoltResponse(status=200, body="")
 
 
 def _reply_via_response_url(url: str, text: str) -> None:
-    from slack_sdk.webhook import WebhookClient
-
     try:
         WebhookClient(url, timeout=2).send(text=text, response_type="ephemeral", replace_original=False)
     except Exception as exc:  # best effort: the failure itself is already logged

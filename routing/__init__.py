@@ -53,9 +53,8 @@ from routing.protocol import (
     StageMode,
     Tier,
     Training,
-    load_protocol,
-    parse_protocol,
 )
+from routing.protocol_file import load_protocol, parse_protocol
 
 __all__ = [
     "COMMON_CONTEXT",

@@ -20,6 +20,9 @@ from store.models import Outbox
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 DEFAULT_LEASE = timedelta(minutes=2)
+# Payload key (stripped before sending) marking a message as an item's card: {"item_id": int, "key": str}. The
+# dispatcher records where Slack put a posted card, and a chat.update of the card is sent there.
+CARD_META = "_card"
 
 
 def enqueue(
@@ -80,6 +83,38 @@ def claim(
         row.attempts += 1
     session.commit()
     return rows
+
+
+def held(*, session: Session, row_id: int, worker: str) -> Outbox | None:
+    """The row, if `worker` still holds its claim (a row whose lease ran out may have been taken over)."""
+    row = session.get(Outbox, row_id)
+    if row is None or row.status != SENDING or row.claimed_by != worker:
+        return None
+    return row
+
+
+def earlier_due(*, session: Session, row: Outbox) -> datetime | None:
+    """When the item's unsent messages written before `row` are due (in whichever batch), or None."""
+    if row.item_id is None:
+        return None
+    stmt = select(func.max(Outbox.next_attempt_at)).where(
+        Outbox.item_id == row.item_id,
+        Outbox.id < row.id,
+        Outbox.status.in_([PENDING, SENDING]),
+    )
+    return session.exec(stmt).first()
+
+
+def card_pending(*, session: Session, item_id: int, key: str) -> bool:
+    """Whether the card's first post is still waiting to be sent."""
+    rows = session.exec(
+        select(Outbox).where(
+            Outbox.item_id == item_id,
+            Outbox.method == "chat.postMessage",
+            Outbox.status.in_([PENDING, SENDING]),
+        )
+    )
+    return any((r.payload.get(CARD_META) or {}).get("key") == key for r in rows)
 
 
 def mark_sent(*, session: Session, row: Outbox, now: datetime, result: dict[str, Any]) -> None:

@@ -15,7 +15,8 @@ from routing.directory import Directory
 from routing.errors import CstbotError
 from routing.explain import Explanation, explain, find_person
 from routing.model import ItemKind
-from routing.protocol import Protocol, load_protocol
+from routing.protocol import Protocol
+from routing.protocol_file import load_protocol
 from templates import render_text
 
 KINDS = ("question", "update", "district", "training")

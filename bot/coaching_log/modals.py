@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.ids import Callback
-from bot.items import forms
+from bot.slack import forms
+from routing.coaching_log import Entry, Field, month_label, team_of_district, teams_of
 from routing.directory import Directory, Person
-from routing.logs import Entry, Field, month_label, team_of_district, teams_of
 from routing.protocol import Protocol
 from store.models import Interaction
 from templates import render_json, render_text
@@ -48,7 +48,7 @@ def log_modal(directory: Directory, person: Person, protocol: Protocol, *, today
     if review_view_id:
         meta["review"] = review_view_id
     return render_json(
-        "views/log_modal.json.j2",
+        "modals/log_modal.json.j2",
         callback_id=Callback.LOG.value,
         metadata=json.dumps(meta),
         intro=render_text("messages/log_intro.md.j2").strip(),
@@ -139,7 +139,7 @@ def review_modal(directory: Directory, protocol: Protocol, person: Person, *, te
         due=due_at.astimezone(tz).strftime("%a %b %-d"),
     ).strip()
     return render_json(
-        "views/log_review.json.j2",
+        "modals/log_review.json.j2",
         callback_id=Callback.LOG_SUBMIT.value,
         metadata=json.dumps({"team_id": team_id, "month": month}),
         month=month,

@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 
 from bot.deps import Deps
 from bot.ids import Action
-from bot.items.cards import mention, slack_date
+from bot.slack.format import mention, slack_date
+from routing.coaching_log import month_label, month_of
 from routing.directory import Directory, Person, Role
-from routing.logs import month_label, month_of
+from store import coaching_log as log_repo
 from store import deliveries, outbox
-from store import logs as log_repo
 from templates import render_json, render_text
 
 log = logging.getLogger(__name__)

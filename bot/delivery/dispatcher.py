@@ -24,11 +24,13 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
+from store import items
 from store import outbox as repo
 from store.db import session_scope
-from store.models import ItemCard, Outbox
+from store.models import Outbox
+from store.outbox import CARD_META
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,6 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
     }
 )
-
-CARD_META = "_card"  # payload key (stripped before sending): {"item_id": int, "key": str}
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -148,19 +148,17 @@ class Dispatcher:
                 result = {k: data[k] for k in ("channel", "ts", "message_ts") if k in data}
                 repo.mark_sent(session=session, row=row, now=now, result=result)
                 if card and method == "chat.postMessage" and "ts" in data:
-                    self._remember_card(session, card, {"channel": data.get("channel"), "ts": data["ts"]})
+                    items.remember_card_location(session=session, item_id=card["item_id"], key=card["key"],
+                                                 channel=data.get("channel"), ts=data["ts"])
                 stats.sent += 1
 
     def _held(self, session: Session, row_id: int) -> Outbox | None:
-        row = session.get(Outbox, row_id)
-        if row is None or row.status != repo.SENDING or row.claimed_by != self.worker:
-            return None
-        return row
+        return repo.held(session=session, row_id=row_id, worker=self.worker)
 
     def _prepare(self, session: Session, row: Outbox, now: datetime, stats: DispatchStats) -> dict | None:
         """The payload to send now, or None when the row waits (order, rate limit, card not posted yet) or has
         nothing to do (an edit of a card that was never posted)."""
-        earlier_due = self._earlier_due(session, row)
+        earlier_due = repo.earlier_due(session=session, row=row)
         paused_until = self._paused.get(row.method)
         if earlier_due is not None:  # keep each item's messages in order: one waits, its later ones wait
             self._defer(session, row, max(earlier_due, now + timedelta(seconds=1)), "waiting for an earlier message",
@@ -172,9 +170,9 @@ class Dispatcher:
         payload = {k: v for k, v in row.payload.items() if not k.startswith("_")}
         card = row.payload.get(CARD_META)
         if card and row.method == "chat.update":
-            where = self._card_location(session, card)
+            where = items.card_location(session=session, item_id=card["item_id"], key=card["key"])
             if where is None:
-                if self._card_pending(session, card):
+                if repo.card_pending(session=session, item_id=card["item_id"], key=card["key"]):
                     self._defer(session, row, now + timedelta(seconds=2), "card not posted yet", stats)
                 else:  # the card was never posted (it failed): nothing to edit
                     repo.mark_sent(session=session, row=row, now=now, result={"skipped": "no card to update"})
@@ -182,18 +180,6 @@ class Dispatcher:
                 return None
             payload.update(where)
         return payload
-
-    @staticmethod
-    def _earlier_due(session: Session, row: Outbox) -> datetime | None:
-        """When the item's unsent messages written before `row` are due (in whichever batch), or None."""
-        if row.item_id is None:
-            return None
-        stmt = select(func.max(Outbox.next_attempt_at)).where(
-            Outbox.item_id == row.item_id,
-            Outbox.id < row.id,
-            Outbox.status.in_([repo.PENDING, repo.SENDING]),
-        )
-        return session.exec(stmt).first()
 
     def _defer(self, session: Session, row: Outbox, at: datetime, why: str, stats: DispatchStats) -> None:
         repo.mark_retry(session=session, row=row, at=at, error=why, count_attempt=False)
@@ -227,34 +213,6 @@ class Dispatcher:
         repo.mark_failed(session=session, row=row, error=error)
         stats.failed += 1
         log.error("outbox row %s (%s) failed: %s", row.id, row.method, error)
-
-    # --- cards: the owner's message for an item, edited in place on every change ----------------------
-
-    @staticmethod
-    def _card(session: Session, card: dict[str, Any]) -> ItemCard | None:
-        stmt = select(ItemCard).where(ItemCard.item_id == card["item_id"], ItemCard.key == card["key"])
-        return session.exec(stmt).first()
-
-    def _card_location(self, session: Session, card: dict[str, Any]) -> dict[str, str] | None:
-        row = self._card(session, card)
-        return {"channel": row.channel, "ts": row.ts} if row and row.ts else None
-
-    @staticmethod
-    def _card_pending(session: Session, card: dict[str, Any]) -> bool:
-        rows = session.exec(
-            select(Outbox).where(
-                Outbox.item_id == card["item_id"],
-                Outbox.method == "chat.postMessage",
-                Outbox.status.in_([repo.PENDING, repo.SENDING]),
-            )
-        )
-        return any((r.payload.get(CARD_META) or {}).get("key") == card["key"] for r in rows)
-
-    def _remember_card(self, session: Session, card: dict[str, Any], where: dict[str, Any]) -> None:
-        row = self._card(session, card)
-        if row is not None:
-            row.channel, row.ts = where["channel"], where["ts"]
-            session.add(row)
 
 
 def _retry_after(headers: Any) -> int:

@@ -34,6 +34,7 @@ from bot.demo.transcript import Transcript, text_of
 from bot.deps import Deps
 from bot.ids import Action, Block, Callback
 from bot.items.service import Service
+from bot.runtime import load_book
 from bot.settings import Settings
 from bot.slack.web import WebApp
 from routing.directory import Directory, Person, Role, Team
@@ -42,7 +43,6 @@ from routing.model import ItemState
 from store import migrate, outbox
 from store.db import make_engine
 from store.models import Interaction, Item, Outbox
-from store.protocols import load_book
 from store.roster import import_roster, read_roster
 
 ROSTER_NAME = "examples/roster.yaml"

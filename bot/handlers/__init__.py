@@ -1,16 +1,17 @@
-"""Listeners, grouped by Slack feature. `register_listeners(app)` is the one place they are wired."""
+"""Every Bolt listener, one module per feature; `register_listeners(app)` is the one place they are wired.
+
+The middleware runs first: it puts the roster `directory` and the acting `person` into the context, so each
+listener starts from who is asking (and a person the roster does not know is answered there, once).
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, coaching_log, commands, events, items, shortcuts
+from bot.handlers import coaching_log, commands, events, home, items, middleware
 
 
 def register_listeners(app: App) -> None:
-    commands.register(app)
-    items.register(app)
-    actions.register(app)
-    shortcuts.register(app)
-    events.register(app)
-    coaching_log.register(app)
+    middleware.register(app)
+    for feature in (commands, items, coaching_log, home, events):
+        feature.register(app)

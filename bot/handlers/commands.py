@@ -1,21 +1,16 @@
-"""`/cst ask | train | log | inbox | help`."""
+"""`/cst ask | train | log | inbox | help`: one command, routed by its first word."""
 
 from __future__ import annotations
-
-import logging
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.handlers.coaching_log import log_view_for
-from bot.handlers.common import deps_of, render_ctx, unknown_person_text
+from bot.coaching_log.service import entry_modal
 from bot.home import service as home
 from bot.ids import COMMAND
-from bot.items.modals import ask_choices, ask_modal
-from bot.items.service import Service, UnknownPerson
+from bot.items.flows import render_ctx
+from bot.items.modals import ask_view
 from templates import render_text
-
-log = logging.getLogger(__name__)
 
 SUBCOMMANDS = ("ask", "train", "log", "inbox", "help")
 
@@ -25,34 +20,22 @@ def register(app: App) -> None:
 
 
 def handle_cst(ack: Ack, command: dict, client: WebClient, context) -> None:
-    deps = deps_of(context)
+    deps, directory, person = context["deps"], context["directory"], context["person"]
     sub, _, rest = (command.get("text") or "").strip().partition(" ")
     sub = sub.lower()
-    if sub not in SUBCOMMANDS and sub:
-        ack(text=render_text("messages/help_unknown_sub.md.j2", sub=sub, subs=SUBCOMMANDS).strip())
-        return
-    svc = Service(deps)
-    with deps.session() as session:
-        directory = svc.directory(session)
-        try:
-            person = svc.person(directory, command["user_id"])
-        except UnknownPerson as exc:
-            ack(text=unknown_person_text(exc, directory))
-            return
-    ctx = render_ctx(deps, directory)
     if sub in ("ask", "train"):
-        choices = ask_choices(directory, person, training=sub == "train")
-        if sub == "train" and not choices.districts:
-            ack(text=render_text("messages/no_districts.md.j2").strip())
-            return
-        route_line = home.route_line(deps, directory, person, choices)
+        view = ask_view(render_ctx(deps, directory), person, training=sub == "train", now=deps.now(),
+                        initial_text=rest.strip())
+        if isinstance(view, str):
+            return ack(text=view)
         ack()
-        client.views_open(trigger_id=command["trigger_id"],
-                          view=ask_modal(choices, ctx, initial_text=rest.strip(), route_line=route_line))
-    elif sub == "inbox":
-        ack(**home.inbox_message(deps, directory, person))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
     elif sub == "log":
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=log_view_for(deps, command["user_id"]))
-    else:
+        client.views_open(trigger_id=command["trigger_id"], view=entry_modal(deps, directory, person))
+    elif sub == "inbox":
+        ack(**home.inbox_message(deps, directory, person))
+    elif sub in ("help", ""):
         ack(text=home.help_text(deps, directory, person))
+    else:
+        ack(text=render_text("messages/help_unknown_sub.md.j2", sub=sub, subs=SUBCOMMANDS).strip())

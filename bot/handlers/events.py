@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.handlers.common import deps_of
 from bot.home import service as home
-from bot.items.service import Service, UnknownPerson
-from templates import render_json
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -22,15 +15,7 @@ def register(app: App) -> None:
 def handle_home_opened(event: dict, client: WebClient, context) -> None:
     if event.get("tab") not in (None, "home"):
         return  # the Messages tab
-    deps = deps_of(context)
-    svc = Service(deps)
-    user = event["user"]
+    deps, person = context["deps"], context["person"]
     with deps.session() as session:
-        directory = svc.directory(session)
-        try:
-            person = svc.person(directory, user)
-        except UnknownPerson as exc:
-            view = render_json("home/unknown.json.j2", admins=[a.label for a in exc.admins])
-        else:
-            view = home.home_view(deps, session, directory, person)
-    client.views_publish(user_id=user, view=view)
+        view = home.home_view(deps, session, context["directory"], person)
+    client.views_publish(user_id=person.slack_id, view=view)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session
 
+from bot.coaching_log.service import home_sections
 from bot.deps import Deps
-from bot.items.cards import RenderContext, common_context, mention, slack_date
-from bot.items.modals import AskChoices, item_summary
+from bot.items.cards import RenderContext, buttons_for, common_context
+from bot.items.modals import item_summary
+from bot.slack.format import mention, slack_date
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
-from routing.model import ItemState, Notice, Status
-from store import outbox
-from store.models import Item, ItemCard
+from routing.model import ItemState
+from store import items, outbox
 from templates import render_json, render_text
 
 MAX_OWNED = 12  # three blocks each; the Home tab holds 100 blocks
@@ -46,8 +46,6 @@ def _roles_text(directory: Directory, person: Person, ctx: RenderContext) -> str
 
 
 def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]:
-    from bot.items.cards import buttons_for
-
     c = common_context(state, ctx)
     actions = available_actions(state, person_id, ctx.directory, ctx.protocol)
     line = item_summary(state, ctx)
@@ -62,25 +60,15 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
 
 def dashboard(session: Session, person: Person, ctx: RenderContext, protocols, *, limit: bool = True) -> Dashboard:
     pid = person.id
-    # Items the person owns, and items they were asked to offer a trainer for (each ask left them a card):
-    # not every open training request in the state.
-    asked_of = select(ItemCard.item_id).where(
-        ItemCard.recipient_id == pid, ItemCard.key.startswith(f"{Notice.OFFER_REQUEST.value}:")
-    )
-    open_rows = session.exec(
-        select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == pid, Item.id.in_(asked_of)))
-        .order_by(Item.deadline_at)
-    )
     owned, offers = [], []
-    for row in open_rows:
+    for row in items.open_for(session=session, person_id=pid):
         state = ItemState.from_dict(row.state)
         proto_ctx = RenderContext(ctx.directory, protocols.get(state.protocol_version), ctx.timezone)
         if state.owner_id == pid:
             owned.append(_row(state, pid, proto_ctx))
         elif any(a.person_id == pid and a.stage == state.tier for a in state.asked) and pid not in state.declined:
             offers.append(_row(state, pid, proto_ctx))
-    mine_stmt = select(Item).where(Item.asker_id == pid).order_by(Item.id.desc()).limit(MAX_MINE + 1)
-    mine_rows = list(session.exec(mine_stmt))
+    mine_rows = items.asked_by(session=session, person_id=pid, limit=MAX_MINE + 1)
     mine = []
     for row in mine_rows[:MAX_MINE]:
         state = ItemState.from_dict(row.state)
@@ -101,7 +89,7 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
                   for r in outbox.failed_rows(session=session, limit=5)]
     return render_json(
         "home/home.json.j2",
-        logs=log_sections(deps, session, directory, person),
+        logs=home_sections(deps, session, directory, person),
         organization=directory.organization or "cstbot",
         roles=_roles_text(directory, person, ctx),
         board=board,
@@ -110,38 +98,6 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
         can_train=bool(directory.districts_of_staff(person.id) or directory.memberships_of(person.id)
                        or is_admin or Role.LEAD in directory.roles_of(person.id)),
     )
-
-
-def log_sections(deps: Deps, session: Session, directory: Directory, person: Person) -> list[dict[str, Any]]:
-    """Per team the person logs for: this month's entries and, for the facilitator, the months to submit."""
-    from routing.logs import may_manage, month_label, month_of, teams_of
-    from store import logs as log_repo
-
-    protocol = deps.protocols.current
-    today = deps.now().astimezone(protocol.timezone).date()
-    this_month = month_of(today)
-    last_month = month_of(today.replace(day=1) - timedelta(days=1))
-    sections = []
-    for team_id in teams_of(directory, person.id):
-        manage = may_manage(directory, person.id, team_id)
-        months = []
-        for month in (last_month, this_month) if manage else (this_month,):
-            row = log_repo.get_month(session=session, team_id=team_id, month=month)
-            submitted = row is not None and row.status == log_repo.SUBMITTED
-            if month == last_month and submitted and row.submitted_at <= protocol.log_due_at(month):
-                continue  # last month is done: nothing to show
-            months.append({
-                "month": month,
-                "label": month_label(month),
-                "count": log_repo.count_entries(session=session, team_id=team_id, month=month),
-                "mine": log_repo.count_entries(session=session, team_id=team_id, month=month, author_id=person.id),
-                "submitted": submitted,
-                "submitted_at": slack_date(row.submitted_at, deps.settings.timezone) if submitted else "",
-                "due": slack_date(protocol.log_due_at(month), deps.settings.timezone),
-                "value": f"{team_id}:{month}",
-            })
-        sections.append({"team": directory.teams[team_id].name, "manage": manage, "months": months})
-    return sections
 
 
 def inbox_message(deps: Deps, directory: Directory, person: Person) -> dict[str, Any]:
@@ -172,20 +128,3 @@ def help_text(deps: Deps, directory: Directory, person: Person) -> str:
         admins=[mention(directory, p.id) for p in directory.holders(Role.ADMIN)],
         protocol=protocol,
     ).strip()
-
-
-def route_line(deps: Deps, directory: Directory, person: Person, choices: AskChoices) -> str:
-    """'Goes to @pat (CST facilitator)' for the ask modal, from the same explanation `cstbot route explain` prints."""
-    from routing.explain import explain
-
-    district_id = choices.districts[0].id if len(choices.districts) == 1 else None
-    try:
-        exp = explain(directory, deps.protocols.current, asker_id=person.id, kind=choices.kind, now=deps.now(),
-                      district_id=district_id)
-    except Exception:  # an explanation is a courtesy; never block the form on it
-        return ""
-    step = exp.receiver
-    if step is None or step.owner_id is None:
-        return ""
-    pid, label = step.owner_id, exp.receiver_label
-    return render_text("messages/route_line.md.j2", who=mention(directory, pid), label=label).strip()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.ids import Action
+from bot.slack.format import mention, slack_date
 from routing.actions import available_actions
 from routing.directory import Directory
 from routing.model import EventKind, ItemKind, ItemState, Notice
@@ -64,7 +64,7 @@ def is_card(notice: Notice) -> bool:
     return notice in CARD_NOTICES
 
 
-def card_key(notice: Notice, recipient_id: int, state: ItemState) -> str:
+def card_key(notice: Notice, recipient_id: int) -> str:
     if notice in STICKY_NOTICES:
         return f"{notice.value}:{recipient_id}"
     return f"{notice.value}:{recipient_id}:{uuid.uuid4().hex[:8]}"
@@ -75,26 +75,6 @@ def card_notice(key: str) -> Notice:
 
 
 # --- context ----------------------------------------------------------------------------------------------
-
-
-def mention(directory: Directory, person_id: int | None) -> str:
-    """`<@U...>` when the person has a Slack account (Slack shows their name), else their name."""
-    if person_id is None:
-        return "nobody"
-    person = directory.person(person_id)
-    if person is None:
-        return f"person {person_id}"
-    return f"<@{person.slack_id}>" if person.slack_id else person.label
-
-
-def slack_date(value: str | datetime | None, tz: ZoneInfo) -> str:
-    """A date Slack shows in the reader's own time zone, with a fallback in the protocol's."""
-    if value is None:
-        return "no deadline"
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = when.astimezone(tz)
-    fallback = local.strftime("%a %b %-d, %-I:%M %p %Z")
-    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def tier_label(protocol: Protocol, state: ItemState) -> str:

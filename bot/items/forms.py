@@ -1,64 +1,12 @@
-"""Parse modal submissions into plain values, with field errors keyed by input block id."""
+"""The ask and train modals' form: what was asked, about which district and topics, how urgent."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.ids import Block
-
-MAX_TEXT = 3000  # Slack's plain_text_input max_length; checked again here, Slack clients can be old
-MAX_NOTE = 1000
-
-
-def _value(view: dict[str, Any], block: str) -> dict[str, Any] | None:
-    values = (view.get("state") or {}).get("values") or {}
-    actions = values.get(block)
-    if not actions:
-        return None
-    return next(iter(actions.values()))
-
-
-def text(view: dict[str, Any], block: str) -> str:
-    v = _value(view, block)
-    return ((v or {}).get("value") or "").strip()
-
-
-def selected(view: dict[str, Any], block: str) -> str | None:
-    v = _value(view, block) or {}
-    option = v.get("selected_option")
-    return option.get("value") if option else None
-
-
-def selected_many(view: dict[str, Any], block: str) -> list[str]:
-    v = _value(view, block) or {}
-    return [o["value"] for o in v.get("selected_options") or []]
-
-
-def selected_user(view: dict[str, Any], block: str) -> str | None:
-    return (_value(view, block) or {}).get("selected_user")
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    raw = view.get("private_metadata") or "{}"
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-@dataclass
-class Form:
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def require_text(self, value: str, block: str, what: str, *, limit: int = MAX_TEXT) -> str:
-        if not value:
-            self.errors[block] = f"Please write {what}."
-        elif len(value) > limit:
-            self.errors[block] = f"That is {len(value):,} characters; please keep it under {limit:,}."
-        return value
+from bot.slack.forms import Form, metadata, selected, selected_many, text
 
 
 @dataclass
@@ -88,21 +36,4 @@ class AskForm(Form):
             form.errors[Block.DISTRICT] = "Please pick the district this is about."
         form.topics = tuple(selected_many(view, Block.TOPICS))
         form.urgency = selected(view, Block.URGENCY) or "normal"
-        return form
-
-
-@dataclass
-class NoteForm(Form):
-    note: str = ""
-
-    @classmethod
-    def from_view(cls, view: dict[str, Any], *, block: str, required: bool, what: str) -> NoteForm:
-        form = cls()
-        value = text(view, block)
-        if required:
-            form.note = form.require_text(value, block, what)
-        elif len(value) > MAX_NOTE:
-            form.errors[block] = f"Please keep the note under {MAX_NOTE:,} characters."
-        else:
-            form.note = value
         return form

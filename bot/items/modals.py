@@ -1,17 +1,24 @@
-"""Build modals and the Home tab from the directory and the protocol, through templates/views and templates/home."""
+"""The modals of routed items (ask, train, answer, escalate, decline, reassign, offer), built from the directory
+and the protocol through templates/modals."""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.ids import Block, Callback
-from bot.items.cards import RenderContext, common_context, mention, slack_date
+from bot.items.cards import RenderContext, common_context
+from bot.slack.format import mention, slack_date
 from routing.directory import Directory, District, Person, Role
-from routing.model import ItemKind, ItemState
+from routing.explain import explain
+from routing.model import EventKind, ItemKind, ItemState
+from routing.protocol import Protocol
 from templates import render_json, render_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = ""
     if len(choices.districts) == 1:
         meta["district_id"] = choices.districts[0].id
     return render_json(
-        "views/ask_modal.json.j2",
+        "modals/ask_modal.json.j2",
         callback_id=(Callback.TRAIN if training else Callback.ASK).value,
         metadata=json.dumps(meta),
         kind=choices.kind.value,
@@ -72,7 +79,7 @@ def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = ""
 def note_modal(*, callback_id: Callback, item_id: int, title: str, submit: str, intro: str, label: str,
                block_id: Block, required: bool, max_length: int = 3000) -> dict:
     return render_json(
-        "views/note_modal.json.j2",
+        "modals/note_modal.json.j2",
         callback_id=callback_id.value,
         metadata=json.dumps({"item_id": item_id}),
         title=title,
@@ -86,17 +93,13 @@ def note_modal(*, callback_id: Callback, item_id: int, title: str, submit: str, 
 
 
 def reassign_modal(item_id: int, intro: str) -> dict:
-    return render_json("views/reassign_modal.json.j2", callback_id=Callback.REASSIGN.value,
+    return render_json("modals/reassign_modal.json.j2", callback_id=Callback.REASSIGN.value,
                        metadata=json.dumps({"item_id": item_id}), intro=intro)
 
 
 def offer_modal(item_id: int, intro: str, options: list[dict[str, str]]) -> dict:
-    return render_json("views/offer_modal.json.j2", callback_id=Callback.OFFER.value,
+    return render_json("modals/offer_modal.json.j2", callback_id=Callback.OFFER.value,
                        metadata=json.dumps({"item_id": item_id}), intro=intro, options=options)
-
-
-def message_modal(title: str, text: str) -> dict:
-    return render_json("views/message_modal.json.j2", title=title, text=text)
 
 
 def item_summary(state: ItemState, ctx: RenderContext) -> str:
@@ -106,5 +109,64 @@ def item_summary(state: ItemState, ctx: RenderContext) -> str:
                        when=lambda v: slack_date(v, ctx.timezone)).strip()
 
 
-def now_label(now: datetime, ctx: RenderContext) -> str:
-    return slack_date(now, ctx.timezone)
+def route_line(directory: Directory, protocol: Protocol, person: Person, choices: AskChoices, now: datetime) -> str:
+    """'Goes to @pat (CST facilitator)' for the ask modal, from the same explanation `cstbot route explain` prints."""
+    district_id = choices.districts[0].id if len(choices.districts) == 1 else None
+    try:
+        exp = explain(directory, protocol, asker_id=person.id, kind=choices.kind, now=now, district_id=district_id)
+    except Exception as exc:  # an explanation is a courtesy; never block the form on it
+        log.warning("no route line for the ask modal (%s)", type(exc).__name__)
+        return ""
+    step = exp.receiver
+    if step is None or step.owner_id is None:
+        return ""
+    return render_text("messages/route_line.md.j2", who=mention(directory, step.owner_id),
+                       label=exp.receiver_label).strip()
+
+
+def ask_view(ctx: RenderContext, person: Person, *, training: bool, now: datetime,
+             initial_text: str = "") -> dict | str:
+    """The ask or train modal for this person, or why they cannot open it (a sentence)."""
+    choices = ask_choices(ctx.directory, person, training=training)
+    if training and not choices.districts:
+        return render_text("messages/no_districts.md.j2").strip()
+    line = route_line(ctx.directory, ctx.protocol, person, choices, now)
+    return ask_modal(choices, ctx, initial_text=initial_text, route_line=line)
+
+
+def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person: Person) -> dict | None:
+    """The modal a card's button opens before the action is taken; None for an action taken at once (withdraw,
+    whose button asks for confirmation itself)."""
+    summary = item_summary(state, ctx)
+    training = state.kind is ItemKind.TRAINING
+    if event is EventKind.ANSWERED:
+        return note_modal(callback_id=Callback.ANSWER, item_id=state.id, title="Answer", submit="Send answer",
+                          intro=summary, label="Your answer", block_id=Block.ANSWER, required=True)
+    if event is EventKind.ESCALATED:
+        return note_modal(
+            callback_id=Callback.ESCALATE, item_id=state.id, title="No match here" if training else "Escalate",
+            submit="Ask the next stage" if training else "Escalate",
+            intro=render_text("messages/escalate_intro.md.j2", summary=summary, training=training).strip(),
+            label="Note for the next tier (optional)", block_id=Block.NOTE, required=False, max_length=1000)
+    if event is EventKind.DECLINED:
+        return note_modal(callback_id=Callback.DECLINE, item_id=state.id, title="No one to offer", submit="Send",
+                          intro=summary, label="Anything the facilitator should know? (optional)",
+                          block_id=Block.NOTE, required=False, max_length=1000)
+    if event is EventKind.REASSIGNED:
+        return reassign_modal(state.id, summary)
+    if event is EventKind.OFFERED:
+        return offer_modal(state.id, summary, offer_options(ctx.directory, person))
+    return None
+
+
+def offer_options(directory: Directory, person: Person) -> list[dict[str, str]]:
+    """The offerer first, then the people on their teams (a facilitator offers one of their members)."""
+    ids = [person.id]
+    for m in directory.memberships_of(person.id):
+        ids += [x.person_id for x in directory.team_memberships(m.team_id) if x.person_id not in ids]
+    options = []
+    for pid in ids:
+        p = directory.person(pid)
+        if p is not None and p.active:
+            options.append({"text": p.label + (" (me)" if pid == person.id else ""), "value": str(pid)})
+    return options

@@ -19,9 +19,9 @@ from bot.app import build_app
 from bot.delivery.dispatcher import Dispatcher, DispatchStats
 from bot.deps import Deps
 from bot.items.service import Service
+from bot.runtime import load_book
 from bot.settings import Settings
 from bot.slack.web import WebApp
-from store.protocols import load_book
 from store.roster import import_roster, parse_yaml
 from tests.blockkit import check_call
 from tests.standin import Call, SignedSlackClient, SlackStandIn, serve_wsgi

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from bot.coaching_log.scheduled import run_reminders
 from bot.delivery.scheduler import JOBS, build_scheduler, next_runs
-from store import logs as log_repo
+from store import coaching_log as log_repo
 from tests.e2e.flows import all_text
 
 

@@ -9,12 +9,13 @@ import pytest
 
 from bot.ids import Block, Callback
 from bot.items import cards as render
-from bot.items.modals import ask_choices, ask_modal, message_modal, note_modal, offer_modal, reassign_modal
+from bot.items.modals import ask_choices, ask_modal, note_modal, offer_modal, reassign_modal
 from bot.slack.manifest import manifest
+from bot.slack.replies import message_modal
 from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
 from routing.matching import Candidate
 from routing.model import NOTICE_CONTEXT, Ask, ItemKind, ItemState, Notice, Status
-from routing.protocol import load_protocol
+from routing.protocol_file import load_protocol
 from tests.blockkit import check_message, check_view
 
 PROTOCOL = load_protocol()

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from routing.protocol import load_protocol
+from routing.protocol_file import load_protocol
 from store import models
 from store.db import session_scope
 

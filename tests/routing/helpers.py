@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
 from routing.engine import decide
 from routing.model import Decision, Event, EventKind, ItemKind, ItemState
-from routing.protocol import Protocol, load_protocol
+from routing.protocol import Protocol
+from routing.protocol_file import load_protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL_FILES = {

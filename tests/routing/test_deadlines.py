@@ -9,7 +9,8 @@ import yaml
 
 from routing.errors import Refused
 from routing.model import AuditKind, ClearDeadline, EventKind, ItemKind, Notice, SetDeadline, Status
-from routing.protocol import ProtocolBook, load_protocol, parse_protocol
+from routing.protocol import ProtocolBook
+from routing.protocol_file import load_protocol, parse_protocol
 from tests.routing.helpers import ADA, CT, FAY, LEE, LOU, MIA, MO, MONDAY, act, ask, org
 
 MISSOURI = load_protocol()

@@ -12,7 +12,8 @@ from routing import vocabulary
 from routing.directory import Role
 from routing.errors import ConfigError, ProtocolError
 from routing.model import ItemKind
-from routing.protocol import ProtocolBook, ResolverName, StageMode, load_protocol, parse_protocol
+from routing.protocol import ProtocolBook, ResolverName, StageMode
+from routing.protocol_file import load_protocol, parse_protocol
 from tests.routing.helpers import PROTOCOL_FILES
 
 DEFAULT_TEXT = load_protocol().text

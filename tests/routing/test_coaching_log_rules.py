@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from routing.coaching_log import Context, Entry, Field, month_label, month_of, validate, working_day_minutes
 from routing.errors import ProtocolError
-from routing.logs import Context, Entry, Field, month_label, month_of, validate, working_day_minutes
-from routing.protocol import load_protocol, parse_protocol
+from routing.protocol_file import load_protocol, parse_protocol
 
 PROTOCOL = load_protocol()
 CTX = Context(

@@ -122,7 +122,7 @@ def _team_id(engine: Engine, name: str) -> int:
 
 def export_logs(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
-    from routing.protocol import load_protocol
+    from routing.protocol_file import load_protocol
     from store.db import session_scope
     from store.export import iter_log_rows, write_csv, write_xlsx
 
@@ -184,7 +184,7 @@ def _write_atomically(output: Path, fmt: str, rows, write_csv, write_xlsx) -> in
 
 def summary_command(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
-    from routing.protocol import load_protocol
+    from routing.protocol_file import load_protocol
     from store.db import session_scope
     from store.directory import ChannelPurpose, load_channels, load_directory
     from store.summary import compile_summary, summary_chart, summary_xlsx

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
+from routing.coaching_log import Entry, month_of
 from routing.errors import CstbotError
-from routing.logs import Entry, month_of
 from store.models import Interaction, LogMonth
 
 OPEN, SUBMITTED = "open", "submitted"

@@ -1,0 +1,35 @@
+"""The App Home tab's buttons: ask, request training, how cstbot works."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.home import service as home
+from bot.ids import Action
+from bot.items.flows import render_ctx
+from bot.items.modals import ask_view
+from bot.slack.replies import message_modal
+
+
+def register(app: App) -> None:
+    app.action(Action.HOME_ASK.value)(handle_home_ask)
+    app.action(Action.HOME_TRAIN.value)(handle_home_ask)
+    app.action(Action.HOME_HELP.value)(handle_home_help)
+    app.action(Action.NOOP.value)(lambda ack: ack())
+
+
+def handle_home_ask(ack: Ack, body: dict, action: dict, client: WebClient, context) -> None:
+    ack()
+    deps = context["deps"]
+    training = action["action_id"] == Action.HOME_TRAIN.value
+    view = ask_view(render_ctx(deps, context["directory"]), context["person"], training=training, now=deps.now())
+    if isinstance(view, str):  # cannot ask for training without a district
+        view = message_modal("Request training", view)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_home_help(ack: Ack, body: dict, client: WebClient, context) -> None:
+    ack()
+    text = home.help_text(context["deps"], context["directory"], context["person"])
+    client.views_open(trigger_id=body["trigger_id"], view=message_modal("How cstbot works", text))

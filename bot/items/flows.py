@@ -1,0 +1,195 @@
+"""What each item interaction does, from the Slack payload to the reply: read the form, call the service, say
+what happened. Handlers call these and send the answer; the service never sees a payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.deps import Deps
+from bot.ids import Block, Callback
+from bot.items.cards import RenderContext, common_context
+from bot.items.forms import AskForm
+from bot.items.modals import ask_choices
+from bot.items.service import NoSuchItem, Service
+from bot.slack.format import mention, slack_date
+from bot.slack.forms import NoteForm, metadata, selected, selected_user
+from bot.slack.replies import Submission, error_text
+from routing.actions import available_actions
+from routing.directory import Directory, Person, Role
+from routing.errors import Refused
+from routing.model import EventKind, ItemKind, ItemState
+from templates import render_text
+
+log = logging.getLogger(__name__)
+
+# A note modal's submission: callback -> (input block, required, what to ask for, engine event, event field).
+NOTE_SUBMISSIONS: dict[Callback, tuple[Block, bool, str, EventKind, str]] = {
+    Callback.ANSWER: (Block.ANSWER, True, "your answer", EventKind.ANSWERED, "text"),
+    Callback.ESCALATE: (Block.NOTE, False, "a note", EventKind.ESCALATED, "reason"),
+    Callback.DECLINE: (Block.NOTE, False, "a note", EventKind.DECLINED, "reason"),
+}
+# Refusals of a reassignment that belong on the person field rather than in a closing message.
+TARGET_REFUSALS = frozenset({"unknown_target", "same_owner", "target_unavailable", "not_in_tier"})
+
+
+def render_ctx(deps: Deps, directory: Directory, protocol=None) -> RenderContext:
+    return RenderContext(directory=directory, protocol=protocol or deps.protocols.current,
+                         timezone=deps.settings.timezone)
+
+
+def ask(deps: Deps, directory: Directory, person: Person, view: dict[str, Any]) -> Submission:
+    """The ask or train modal was submitted: store the item, then say where it went ("Sent" is true)."""
+    training = view.get("callback_id") == Callback.TRAIN.value
+    choices = ask_choices(directory, person, training=training)
+    form = AskForm.from_view(view, district_choices={d.id for d in choices.districts},
+                             district_required=choices.district_required)
+    if form.errors:
+        return Submission(errors=form.errors)
+    kind = choices.kind if not choices.kind_choice else ItemKind(form.kind if form.kind == "update" else "question")
+    try:
+        state = Service(deps).start(person, kind=kind, text=form.text, district_id=form.district_id,
+                                    topics=form.topics, urgency=form.urgency)
+    except Refused as exc:
+        return Submission.says("Not sent", exc.message)
+    ctx = render_ctx(deps, directory)  # the directory read above: a roster import in between changes no name here
+    return Submission.says("Sent", _with_item("messages/sent.md.j2", state, ctx))
+
+
+def note(deps: Deps, person: Person, view: dict[str, Any]) -> Submission:
+    """An answer, an escalation or a decline, with its text or note."""
+    block, required, what, event, field = NOTE_SUBMISSIONS[Callback(view["callback_id"])]
+    form = NoteForm.from_view(view, block=block, required=required, what=what)
+    if form.errors:
+        return Submission(errors=form.errors)
+    return _act(deps, person, view, event, **{field: form.note})
+
+
+def reassign(deps: Deps, directory: Directory, person: Person, view: dict[str, Any]) -> Submission:
+    target_slack = selected_user(view, Block.ASSIGNEE)
+    form = NoteForm.from_view(view, block=Block.NOTE, required=False, what="a note")
+    target = directory.by_slack_id(target_slack) if target_slack else None
+    if target is None or not target.active:
+        form.errors[Block.ASSIGNEE] = "That person is not in the cstbot roster; pick someone who is."
+    if form.errors:
+        return Submission(errors=form.errors)
+    try:
+        Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=EventKind.REASSIGNED,
+                          target_id=target.id, reason=form.note)
+    except Refused as exc:
+        if exc.code in TARGET_REFUSALS:
+            return Submission(errors={Block.ASSIGNEE: exc.message})
+        return Submission.says("Not reassigned", exc.message)
+    except (NoSuchItem, TypeError, ValueError) as exc:
+        return Submission.says("Not reassigned", getattr(exc, "message", str(exc)))
+    return Submission(clear=True)
+
+
+def offer(deps: Deps, person: Person, view: dict[str, Any]) -> Submission:
+    raw = selected(view, Block.CANDIDATE)
+    try:
+        candidate_id = int(raw) if raw is not None else None
+    except ValueError:
+        candidate_id = None
+    if candidate_id is None:
+        return Submission(errors={Block.CANDIDATE: "Please pick the trainer you offer."})
+    return _act(deps, person, view, EventKind.OFFERED, candidate_id=candidate_id)
+
+
+def _act(deps: Deps, person: Person, view: dict[str, Any], kind: EventKind, **fields: Any) -> Submission:
+    try:
+        Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=kind, **fields)
+    except (Refused, NoSuchItem) as exc:
+        return Submission.says("Not done", getattr(exc, "message", str(exc)))
+    except (TypeError, ValueError):
+        log.warning("modal %s submitted without a valid item id", view.get("callback_id"))
+        return Submission.says("Not done", error_text())
+    return Submission(clear=True)
+
+
+def clickable(deps: Deps, directory: Directory, person: Person, raw_item_id: Any,
+              event: EventKind) -> tuple[ItemState, RenderContext] | str:
+    """The item a card's button is about and how to render it, if this person may do `event` now; else why not."""
+    try:
+        item_id = int(raw_item_id)
+    except (TypeError, ValueError):
+        log.warning("button %s without an item id", event.value)
+        return error_text()
+    try:
+        state = Service(deps).read(item_id)
+    except NoSuchItem:
+        return render_text("messages/no_item.md.j2", item_id=item_id).strip()
+    protocol = deps.protocols.get(state.protocol_version)
+    if event not in available_actions(state, person.id, directory, protocol):
+        return _why_not(person.id, state, directory)
+    return state, render_ctx(deps, directory, protocol)
+
+
+def _why_not(person_id: int, state: ItemState, directory: Directory) -> str:
+    owner = directory.person(state.owner_id) if state.owner_id else None
+    return render_text(
+        "messages/not_yours.md.j2",
+        status=state.status.value,
+        item_id=state.id,
+        owner=f"<@{owner.slack_id}>" if owner and owner.slack_id else (owner.label if owner else "nobody"),
+        is_admin=Role.ADMIN in directory.roles_of(person_id),
+    ).strip()
+
+
+def act_now(deps: Deps, person: Person, item_id: int, event: EventKind, **fields: Any) -> str | None:
+    """An action taken straight from a button (withdraw, pick a candidate). Returns the refusal, if any."""
+    try:
+        Service(deps).act(person, item_id=item_id, kind=event, **fields)
+    except (Refused, NoSuchItem) as exc:
+        return getattr(exc, "message", str(exc))
+    return None
+
+
+def pick(deps: Deps, person: Person, value: str) -> str | None:
+    """The owner picked a ranked candidate ("item_id:person_id"). Returns the refusal, if any."""
+    try:
+        item_id, candidate_id = (int(x) for x in value.split(":", 1))
+    except ValueError:
+        log.warning("pick without item:candidate value")
+        return error_text()
+    return act_now(deps, person, item_id, EventKind.MATCHED, candidate_id=candidate_id)
+
+
+def forward(deps: Deps, directory: Directory, person: Person, body: dict[str, Any]) -> str:
+    """*Send to facilitator* on a message a district person sent: what the member is told."""
+    message = body.get("message") or {}
+    author = message.get("user")
+    clicker = person.slack_id
+    if not author or author == clicker:
+        return _reply("forward_not_district", reason="own" if author == clicker else "bot")
+    requester = directory.by_slack_id(author)
+    if requester is None or not requester.active or not directory.districts_of_staff(requester.id):
+        return _reply("forward_not_district", reason="not_staff", author=f"<@{author}>")
+    source = {"channel": (body.get("channel") or {}).get("id"), "ts": message.get("ts"),
+              "permalink": permalink(body), "forwarded_by": clicker}
+    try:
+        state, created = Service(deps).forward(person, requester=requester, kind=ItemKind.DISTRICT,
+                                               text=message.get("text") or "", source=source)
+    except Refused as exc:
+        return exc.message
+    ctx = render_ctx(deps, directory, deps.protocols.get(state.protocol_version))
+    return _with_item("messages/forwarded.md.j2", state, ctx, created=created)
+
+
+def permalink(body: dict[str, Any]) -> str | None:
+    domain = (body.get("team") or {}).get("domain")
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("message") or {}).get("ts")
+    if not (domain and channel and ts):
+        return None
+    return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _reply(template: str, **kw: Any) -> str:
+    return render_text(f"messages/{template}.md.j2", **kw).strip()
+
+
+def _with_item(template: str, state: ItemState, ctx: RenderContext, **kw: Any) -> str:
+    return render_text(template, **common_context(state, ctx), who=lambda p: mention(ctx.directory, p),
+                       when=lambda v: slack_date(v, ctx.timezone), **kw).strip()

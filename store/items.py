@@ -1,0 +1,141 @@
+"""Routed items, their audit trail and their cards: the repository `bot/items` writes through.
+
+Every function takes the caller's session (keyword-only) and never commits: an item's change, its audit rows,
+its cards and its outbox rows are one transaction, which the caller owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from routing.model import Audit, ItemKind, ItemState, Notice, Status
+from store.models import Item, ItemCard, ItemEvent
+from store.models import Person as PersonRow
+
+
+def get(*, session: Session, item_id: int) -> Item | None:
+    return session.get(Item, item_id)
+
+
+def state_columns(state: ItemState) -> dict[str, Any]:
+    """The item's columns that mirror the engine's state (what queries filter on), and the state itself."""
+    return {
+        "status": state.status.value,
+        "owner_id": state.owner_id,
+        "tier": state.tier,
+        "team_id": state.team_id,
+        "district_id": state.district_id,
+        "topics": list(state.topics),
+        "urgency": state.urgency,
+        "deadline_at": state.deadline_at,
+        "remind_at": state.remind_at,
+        "closed_at": state.closed_at,
+        "state": state.to_dict(),
+    }
+
+
+def insert(*, session: Session, state: ItemState, source: dict[str, Any], now: datetime) -> Item:
+    """A new item row; its id is written back into the stored state."""
+    row = Item(
+        kind=state.kind.value, protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
+        source=source, created_at=now, updated_at=now, **state_columns(state),
+    )
+    session.add(row)
+    session.flush()
+    row.state = {**row.state, "id": row.id}
+    return row
+
+
+def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: datetime) -> bool:
+    """Write the new state only if nobody changed the item since `row` was read (its revision). False: lost race."""
+    result = session.execute(
+        update(Item)
+        .where(Item.id == row.id, Item.revision == row.revision)
+        .values(**state_columns(state), revision=row.revision + 1, updated_at=now)
+    )
+    if result.rowcount != 1:
+        return False
+    session.expire(row)
+    return True
+
+
+def add_audits(*, session: Session, item_id: int, audits: Iterable[Audit], at: datetime) -> None:
+    for audit in audits:
+        session.add(ItemEvent(
+            item_id=item_id, kind=audit.kind.value, actor_id=audit.actor_id, at=at,
+            from_owner_id=audit.from_owner_id, to_owner_id=audit.to_owner_id, reason=audit.reason,
+            detail=dict(audit.detail),
+        ))
+
+
+def forwarded(*, session: Session, requester_id: int, channel: str | None, ts: str | None) -> Item | None:
+    """The item already made from this Slack message, if a member passed it on before.
+
+    Locks the requester's person row first (PostgreSQL), so two members passing on the same message at once
+    queue here and the second finds the first one's item; SQLite has one writer anyway."""
+    session.exec(select(PersonRow.id).where(PersonRow.id == requester_id).with_for_update()).first()
+    rows = session.exec(select(Item).where(
+        Item.asker_id == requester_id, Item.kind.in_([ItemKind.DISTRICT.value, ItemKind.TRAINING.value])))
+    for row in rows:
+        if row.source and (row.source.get("channel"), row.source.get("ts")) == (channel, ts):
+            return row
+    return None
+
+
+def due_ids(*, session: Session, now: datetime) -> list[int]:
+    """Open items whose deadline or reminder time has come, oldest first."""
+    return list(session.exec(
+        select(Item.id).where(
+            Item.status == Status.OPEN.value, or_(Item.deadline_at <= now, Item.remind_at <= now)
+        ).order_by(Item.id)
+    ).all())
+
+
+def open_for(*, session: Session, person_id: int) -> list[Item]:
+    """Open items the person owns, and those they were asked to offer a trainer for (each ask left them an
+    offer-request card): not every open training request in the state. Soonest deadline first."""
+    asked_of = select(ItemCard.item_id).where(
+        ItemCard.recipient_id == person_id, ItemCard.key.startswith(f"{Notice.OFFER_REQUEST.value}:")
+    )
+    return list(session.exec(
+        select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == person_id, Item.id.in_(asked_of)))
+        .order_by(Item.deadline_at)
+    ))
+
+
+def asked_by(*, session: Session, person_id: int, limit: int) -> list[Item]:
+    """The person's own items, newest first."""
+    return list(session.exec(select(Item).where(Item.asker_id == person_id).order_by(Item.id.desc()).limit(limit)))
+
+
+# --- cards -------------------------------------------------------------------------------------------------
+
+
+def cards(*, session: Session, item_id: int) -> list[ItemCard]:
+    return list(session.exec(select(ItemCard).where(ItemCard.item_id == item_id)))
+
+
+def add_card(*, session: Session, item_id: int, key: str, recipient_id: int, now: datetime) -> None:
+    session.add(ItemCard(item_id=item_id, key=key, recipient_id=recipient_id, created_at=now))
+
+
+def card(*, session: Session, item_id: int, key: str) -> ItemCard | None:
+    return session.exec(select(ItemCard).where(ItemCard.item_id == item_id, ItemCard.key == key)).first()
+
+
+def card_location(*, session: Session, item_id: int, key: str) -> dict[str, str] | None:
+    """Where Slack put the card ({channel, ts}), once it was posted."""
+    row = card(session=session, item_id=item_id, key=key)
+    return {"channel": row.channel, "ts": row.ts} if row and row.ts else None
+
+
+def remember_card_location(*, session: Session, item_id: int, key: str, channel: str, ts: str) -> None:
+    row = card(session=session, item_id=item_id, key=key)
+    if row is not None:
+        row.channel, row.ts = channel, ts
+        session.add(row)
