@@ -299,8 +299,10 @@ def generate(url: str, scale: float, seed: int) -> dict:
 
 
 def bench_summary(url: str) -> dict:
+    from bot.reports.chart import summary_chart
+    from bot.reports.workbook import summary_xlsx
     from store.directory import load_directory
-    from store.summary import compile_summary, summary_chart, summary_xlsx
+    from store.summary import compile_summary
 
     protocol = load_protocol()
     engine = make_engine(url)
@@ -388,7 +390,8 @@ def export_child(spec: dict) -> dict:
     """Runs in a subprocess: export as `spec` says, report time and max-RSS growth."""
     import gc
 
-    from store.export import entries_query, iter_log_rows, write_csv, write_xlsx
+    from bot.reports.export import write_csv, write_xlsx
+    from store.export import entries_query, iter_log_rows
 
     protocol = load_protocol()
     engine = make_engine(spec["url"])

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.settings import Settings
+from routing.protocol import ProtocolBook
 from store.db import session_scope
 from store.directory import DirectoryCache
 
@@ -25,7 +26,7 @@ class Deps:
     settings: Settings
     engine: Engine
     client: WebClient
-    protocols: object  # routing.protocol.ProtocolBook
+    protocols: ProtocolBook
     clock: Callable[[], datetime] = field(default=_utcnow)
     directories: DirectoryCache = field(default_factory=DirectoryCache)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.errors import ConfigError
@@ -65,8 +65,6 @@ def _present(value: object) -> bool:
 
 def load_settings(**overrides) -> Settings:
     """Read settings, turning pydantic's validation report into one line per problem."""
-    from pydantic import ValidationError
-
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -20,7 +20,7 @@ Every function takes `now`/`start` from the caller; nothing here reads the clock
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -272,7 +272,3 @@ class BusinessCalendar:
 
     def after_month_end(self, month: str | date, days: int) -> datetime:
         return business_days_after_month_end(month, days, self.tz, self.holidays, at=self.day_end).astimezone(UTC)
-
-    def closed_days(self, days: Iterable[date]) -> tuple[tuple[date, str], ...]:
-        """The holidays among `days`, with their names (for explanations)."""
-        return tuple((d, name) for d in days if (name := self.holidays.name(d)))

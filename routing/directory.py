@@ -185,11 +185,6 @@ class Directory:
             if (p := self.people.get(m.person_id)) is not None and p.active
         )
 
-    def teams_facilitated_by(self, person_id: int) -> tuple[Team, ...]:
-        return tuple(
-            self.teams[m.team_id] for m in self.memberships_of(person_id) if m.role == Role.FACILITATOR
-        )
-
     def active_teams(self) -> tuple[Team, ...]:
         return tuple(t for t in self.teams.values() if t.active)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -96,10 +97,6 @@ def _session(engine: Engine, write: bool) -> Iterator[Session]:
 @contextmanager
 def scratch_schema(url: str, prefix: str = "scratch") -> Iterator[str]:
     """A URL to a new, empty PostgreSQL schema on the server at `url`, dropped afterwards (tests, benchmarks)."""
-    import uuid
-
-    from sqlalchemy import text
-
     admin = make_engine(url)
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -29,3 +30,10 @@ def claim(*, session: Session, kind: str, period: str, recipient: str, now: date
     except IntegrityError:
         return None
     return row
+
+
+def release(*, session: Session, kind: str, period: str, recipient: str) -> None:
+    """Forget a claimed delivery that did not happen, so the next run tries that recipient again."""
+    session.exec(delete(ScheduledDelivery).where(
+        ScheduledDelivery.kind == kind, ScheduledDelivery.period == period, ScheduledDelivery.recipient == recipient
+    ))

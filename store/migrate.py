@@ -6,6 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+from routing.errors import CstbotError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,9 +28,6 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def current(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
-
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -36,10 +38,6 @@ def current(url: str) -> str | None:
 
 def require_current(url: str) -> None:
     """Refuse to run against a database that is missing the schema or is behind the code."""
-    from alembic.script import ScriptDirectory
-
-    from routing.errors import CstbotError
-
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     try:
         here = current(url)

@@ -16,11 +16,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, case, cast, func, select
@@ -30,7 +27,7 @@ from routing import vocabulary
 from routing.directory import Directory
 from routing.protocol import Protocol
 from store import models
-from store.export import YIELD_PER, neutralise
+from store.export import YIELD_PER
 
 SUBMITTED = "submitted"
 ON_TIME, LATE, MISSING = "on_time", "late", "missing"
@@ -38,7 +35,6 @@ STATUS_LABELS = {ON_TIME: "On time", LATE: "Late", MISSING: "Not submitted"}
 STANDARD, EXPERTISE, OTHER = "standard", "expertise", "other"
 KIND_LABELS = {STANDARD: "Standard for Professional Learning", EXPERTISE: "Expertise area", OTHER: "Other topic"}
 TOPIC_LIST_CACHE = 20_000  # distinct topic lists remembered while counting (bounded memory)
-CHART_MAX_TEAMS = 30  # more bars than this are unreadable: the rest are grouped into one bar
 
 _I = models.Interaction.__table__.c  # type: ignore[attr-defined]
 _L = models.LogMonth.__table__.c  # type: ignore[attr-defined]
@@ -247,9 +243,9 @@ def compile_summary(*, session: Session, month: str, protocol: Protocol, directo
     for d in district_lines:
         team = teams[d.team_id]
         team.districts.append(d)
-        _merge(team.tally, d.tally)
+        merge_tally(team.tally, d.tally)
     for team in team_lines:
-        _merge(totals, team.tally)
+        merge_tally(totals, team.tally)
 
     known = [(t.key, t.label) for t in protocol.interaction_types]
     types = tuple(known + [(k, k) for k in seen_types if k not in dict(known)])
@@ -305,7 +301,7 @@ def compile_summary(*, session: Session, month: str, protocol: Protocol, directo
     )
 
 
-def _merge(into: Tally, tally: Tally) -> None:
+def merge_tally(into: Tally, tally: Tally) -> None:
     counts, minutes = into.counts, into.minutes
     for kind, n in tally.counts.items():
         counts[kind] = counts.get(kind, 0) + n
@@ -393,190 +389,3 @@ def _count_topics(
 
 
 # --- workbook ------------------------------------------------------------------------------------------
-
-
-def _type_headers(summary: Summary) -> list[str]:
-    headers = []
-    for _key, label in summary.types:
-        headers += [f"{label}: interactions", f"{label}: hours"]
-    return headers
-
-
-def _type_cells(summary: Summary, tally: Tally) -> list[Any]:
-    cells: list[Any] = []
-    for key, _label in summary.types:
-        cells += [tally.count(key), round(tally.hours_of(key), 2)]
-    return cells
-
-
-def summary_rows(summary: Summary) -> dict[str, tuple[list[str], Iterable[list[Any]]]]:
-    """Each sheet's header and rows (also what a CSV export of the summary would hold)."""
-    tz_name = str(summary.due_at.tzinfo)
-    by_team_header = ["Team", "Facilitator(s)", "Interactions", "Hours", "Districts", *_type_headers(summary)]
-
-    def by_team() -> Iterable[list[Any]]:
-        for t in summary.teams:
-            yield [
-                t.name,
-                "; ".join(t.facilitators),
-                t.tally.total,
-                round(t.tally.hours, 2),
-                len(t.districts),
-                *_type_cells(summary, t.tally),
-            ]
-        yield [
-            "All teams",
-            "",
-            summary.totals.total,
-            round(summary.totals.hours, 2),
-            summary.districts_served,
-            *_type_cells(summary, summary.totals),
-        ]
-
-    by_district_header = ["Team", "District", "Interactions", "Hours", *_type_headers(summary)]
-
-    def by_district() -> Iterable[list[Any]]:
-        for d in summary.districts:
-            yield [d.team, d.name, d.tally.total, round(d.tally.hours, 2), *_type_cells(summary, d.tally)]
-        yield ["All teams", "All districts", summary.totals.total, round(summary.totals.hours, 2),
-               *_type_cells(summary, summary.totals)]
-
-    topics_header = ["Team", "Kind", "Topic", "Interactions"]
-
-    def topics() -> Iterable[list[Any]]:
-        for t in (*summary.standards, *summary.expertise, *summary.other_topics):
-            yield ["All teams", KIND_LABELS[t.kind], t.name, t.count]
-        for team in summary.teams:
-            for t in summary.topics_of_team(team.team_id):
-                yield [team.name, KIND_LABELS[t.kind], t.name, t.count]
-
-    submissions_header = [
-        "Team",
-        "Facilitator(s)",
-        "Status",
-        "Log",
-        f"Submitted at ({tz_name})",
-        "Submitted by",
-        f"Due ({tz_name})",
-        "Entries entered",
-        "Team active",
-    ]
-    due = summary.due_at.replace(tzinfo=None)
-
-    def submissions() -> Iterable[list[Any]]:
-        for s in summary.submissions:
-            yield [
-                s.team,
-                "; ".join(s.facilitators),
-                s.status_label,
-                s.log_status,
-                s.submitted_at.replace(tzinfo=None) if s.submitted_at else None,
-                s.submitted_by or "",
-                due,
-                s.entered,
-                "yes" if s.active else "no",
-            ]
-
-    return {
-        "By team": (by_team_header, by_team()),
-        "By district": (by_district_header, by_district()),
-        "Topics": (topics_header, topics()),
-        "Submissions": (submissions_header, submissions()),
-    }
-
-
-def summary_xlsx(summary: Summary, path: str | Path) -> Path:
-    """The summary as a workbook: sheets By team, By district, Topics, Submissions."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, (header, rows) in summary_rows(summary).items():
-        sheet = workbook.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        for i, name in enumerate(header, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = 28 if i <= 2 else max(12, min(24, len(name)))
-        cells = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=name)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        for row in rows:
-            sheet.append([neutralise(v) for v in row])
-    path = Path(path)
-    workbook.save(str(path))
-    return path
-
-
-# --- chart ---------------------------------------------------------------------------------------------
-
-
-def summary_chart(summary: Summary, path: str | Path, *, max_teams: int = CHART_MAX_TEAMS) -> Path:
-    """A PNG of interactions by type per team: horizontal stacked bars, one per team, legend below.
-
-    Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state). Past
-    `max_teams` teams, the most active teams get a bar each and the others one bar of their average.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    teams = summary.teams
-    bars: list[tuple[str, Tally]] = [(t.name, t.tally) for t in teams]
-    subtitle = ""
-    if len(bars) > max_teams:
-        # The most active teams, most active first, and one bar for the average of the rest (their sum would
-        # dwarf every other bar).
-        ranked = sorted(teams, key=lambda t: (-t.tally.total, natural_key(t.name)))
-        kept, others = ranked[: max_teams - 1], ranked[max_teams - 1 :]
-        average = Tally()
-        for t in others:
-            _merge(average, t.tally)
-        average = Tally({k: n / len(others) for k, n in average.counts.items()}, dict(average.minutes))
-        bars = [(t.name, t.tally) for t in kept] + [(f"Average of {len(others)} other teams", average)]
-        subtitle = f"\nthe {len(kept)} most active of {len(teams)} teams, and the average of the others"
-
-    # Each type keeps its color from month to month (its place in the protocol); types with no bar are left out.
-    palette = dict(zip([k for k, _ in summary.types], _palette(len(summary.types)), strict=True))
-    types = [(k, label) for k, label in summary.types if summary.totals.count(k)] or list(summary.types)
-    height = max(3.0, 1.6 + 0.38 * max(1, len(bars)) + 0.25 * len(types))
-    figure = Figure(figsize=(10, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    labels = [_short(name, 32) for name, _t in bars][::-1]  # first team on top
-    left = [0] * len(bars)
-    for key, label in types:
-        values = [tally.count(key) for _name, tally in bars][::-1]
-        ax.barh(labels, values, left=left, color=palette[key], label=_short(label, 60), height=0.7)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    for y, total in enumerate(left):
-        if total:
-            ax.text(total, y, f" {total:g}" if isinstance(total, int) else f" {total:.1f}", va="center", fontsize=8)
-    ax.set_xlabel("Coaching interactions (submitted logs)")
-    ax.set_title(f"Coaching interactions by type per team, {summary.month_label}{subtitle}")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.margins(x=0.08)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if not bars:
-        ax.text(0.5, 0.5, "No submitted logs this month", ha="center", va="center", transform=ax.transAxes)
-    ax.tick_params(axis="y", labelsize=8 if len(bars) > 15 else 10)
-    if bars and types:
-        figure.legend(loc="outside lower center", ncols=min(2, len(types)), fontsize=8, frameon=False)
-    path = Path(path)
-    figure.savefig(str(path), format="png")
-    return path
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _palette(n: int) -> list[Any]:
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10"]
-    return [cmap(i % 10) for i in range(n)]

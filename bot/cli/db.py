@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from sqlalchemy.engine import make_url
+
 from bot.settings import load_settings
 from store import migrate
 
@@ -24,6 +26,5 @@ def upgrade(args: argparse.Namespace) -> int:
 
 def _redact(url: str) -> str:
     """Hide a password in a URL before printing it."""
-    from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

@@ -22,8 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.cli.roster import open_engine
+from bot.reports.export import write_csv, write_xlsx
+from bot.settings import load_settings
 from routing import vocabulary
 from routing.errors import CstbotError
+from routing.protocol_file import load_protocol
+from store.db import session_scope
+from store.directory import ChannelPurpose, load_channels, load_directory
+from store.export import iter_log_rows
+from store.models import Team
+from store.summary import compile_summary, parse_month
 from templates import render_text
 
 FORMATS = ("csv", "xlsx")
@@ -67,7 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_month_arg(value: str) -> str:
-    from store.summary import parse_month
 
     try:
         return f"{parse_month(value):%Y-%m}"
@@ -106,7 +113,6 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def _team_id(engine: Engine, name: str) -> int:
-    from store.models import Team
 
     table = Team.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
@@ -121,10 +127,6 @@ def _team_id(engine: Engine, name: str) -> int:
 
 
 def export_logs(args: argparse.Namespace) -> int:
-    from bot.settings import load_settings
-    from routing.protocol_file import load_protocol
-    from store.db import session_scope
-    from store.export import iter_log_rows, write_csv, write_xlsx
 
     month, start, end = _period(args)
     fmt = _format(args)
@@ -183,11 +185,8 @@ def _write_atomically(output: Path, fmt: str, rows, write_csv, write_xlsx) -> in
 
 
 def summary_command(args: argparse.Namespace) -> int:
-    from bot.settings import load_settings
-    from routing.protocol_file import load_protocol
-    from store.db import session_scope
-    from store.directory import ChannelPurpose, load_channels, load_directory
-    from store.summary import compile_summary, summary_chart, summary_xlsx
+    from bot.reports.chart import summary_chart
+    from bot.reports.workbook import summary_xlsx
 
     month = parse_month_arg(args.month)
     if args.force and not args.post:

@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot.settings import load_settings
 from routing import vocabulary
 from routing.directory import Directory
 from routing.errors import CstbotError
@@ -17,6 +18,8 @@ from routing.explain import Explanation, explain, find_person
 from routing.model import ItemKind
 from routing.protocol import Protocol
 from routing.protocol_file import load_protocol
+from store.db import make_engine, session_scope
+from store.directory import load_directory
 from templates import render_text
 
 KINDS = ("question", "update", "district", "training")
@@ -37,9 +40,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def explain_cmd(args: argparse.Namespace) -> int:
-    from bot.settings import load_settings
-    from store.db import make_engine, session_scope
-    from store.directory import load_directory
 
     settings = load_settings()
     protocol = load_protocol(settings.cstbot_protocol)

@@ -8,8 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 
+from bot.delivery.scheduler import next_runs
 from bot.settings import load_settings
+from store import migrate
+from templates import render_text
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +63,7 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 
 def run_schedule(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
 
-    from bot.delivery.scheduler import next_runs
-    from templates import render_text
 
     settings = load_settings()
     now = datetime.now(UTC)
@@ -79,7 +80,6 @@ def run_schedule(args: argparse.Namespace) -> int:
 
 
 def _check_ready(settings, *names: str) -> None:
-    from store import migrate
 
     settings.require(*names)
     migrate.require_current(settings.database_url)

@@ -17,15 +17,17 @@ Slack refuses, so the next run tries that recipient again. `force=True` posts ag
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
+from bot.reports.chart import summary_chart
+from bot.reports.workbook import summary_xlsx
 from routing.directory import Directory
-from store import deliveries, models
+from store import deliveries
 from store.db import session_scope
 from store.summary import Summary
 from store.types import utcnow
@@ -138,11 +140,8 @@ def _claim(engine: Engine, month: str, key: str, *, force: bool) -> bool | None:
 
 
 def _release(engine: Engine, month: str, key: str) -> None:
-    table = models.ScheduledDelivery.__table__  # type: ignore[attr-defined]
     with session_scope(engine, write=True) as session:
-        session.connection().execute(
-            delete(table).where(table.c.kind == KIND, table.c.period == month, table.c.recipient == key)
-        )
+        deliveries.release(session=session, kind=KIND, period=month, recipient=key)
 
 
 def _send(client, summary: Summary, r: Recipient, attachments: Sequence[Attachment]) -> None:
@@ -188,10 +187,6 @@ def share_summary(*, engine: Engine, client, summary: Summary, directory: Direct
 
     Used by `cstbot summary --post` and by the scheduler's monthly job; each recipient gets it once per month.
     """
-    import tempfile
-
-    from store.summary import summary_chart, summary_xlsx
-
     to = recipients(directory=directory, channels=channels)
     if not to:
         return []

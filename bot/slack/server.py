@@ -6,17 +6,16 @@ import logging
 
 from gunicorn.app.base import BaseApplication
 
+from bot.app import build_app
+from bot.runtime import build_deps
 from bot.settings import Settings
+from bot.slack.web import WebApp
 
 log = logging.getLogger(__name__)
 
 
 def make_wsgi(settings: Settings):
     """The WSGI callable for one worker process: Bolt app + /healthz. Each process builds its own engine."""
-    from bot.app import build_app
-    from bot.runtime import build_deps
-    from bot.slack.web import WebApp
-
     deps = build_deps(settings)
     return WebApp(build_app(deps), deps.engine, settings.secret("slack_signing_secret"))
 

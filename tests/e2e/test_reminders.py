@@ -105,4 +105,5 @@ def test_the_monthly_summary_is_shared_once_after_the_logs_are_due(app_env):
         assert env.slack.calls_to("files.completeUploadExternal")
         env.slack.clear()
         again = JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        assert len(again) == len(outcomes) == 3  # the summaries channel and both facilitators, each already posted
         assert all(o.status == "already posted" for o in again) and not env.slack.calls_to("chat.postMessage")

@@ -10,9 +10,10 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
+from bot.reports.export import neutralise, write_csv, write_xlsx
 from store import models
 from store.db import session_scope
-from store.export import HEADERS, iter_log_rows, neutralise, write_csv, write_xlsx
+from store.export import HEADERS, iter_log_rows
 from tests.reports.conftest import MONTH
 
 

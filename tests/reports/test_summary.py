@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from bot.reports.chart import summary_chart
+from bot.reports.workbook import summary_xlsx
 from store.db import session_scope
 from store.directory import load_directory
 from store.summary import (
@@ -18,8 +20,6 @@ from store.summary import (
     TeamLine,
     compile_summary,
     parse_month,
-    summary_chart,
-    summary_xlsx,
 )
 from templates import render_text
 from tests.reports.conftest import MONTH

@@ -103,7 +103,7 @@ def test_every_shipped_file_loads_with_labels_and_deadlines(name):
     for chain in protocol.chains.values():
         assert chain.tiers and all(t.deadline_days >= 1 and t.label for t in chain.tiers)
         assert len({t.name for t in chain.tiers}) == len(chain.tiers)
-    assert all(s.deadline_days >= 1 for s in protocol.training.sequence)
+    assert protocol.training.sequence and all(s.deadline_days >= 1 for s in protocol.training.sequence)
 
 
 def test_linked_teams_is_a_different_structure_on_the_same_engine():
