@@ -2,10 +2,10 @@
 
 Run from the repository root::
 
-    /work/.venv/bin/python bench/bench_app.py            # full run (about 1-2 minutes on 2 cores)
-    /work/.venv/bin/python bench/bench_app.py --quick    # smoke run (about 20 s)
-    /work/.venv/bin/python bench/bench_app.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
-    /work/.venv/bin/python bench/bench_app.py --profile  # also: where one cstbot request spends its time
+    python bench/bench_app.py            # full run (about 1-2 minutes on 2 cores)
+    python bench/bench_app.py --quick    # smoke run (about 20 s)
+    python bench/bench_app.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/bench_app.py --profile  # also: where one cstbot request spends its time
 
 What it does (see bench/README.md):
 
@@ -882,7 +882,8 @@ def profile(url: str, api_url: str, kinds: tuple[str, ...], district_id: int, n:
 
 def _short(path: str) -> str:
     path = path.replace(os.sep, "/")
-    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+    repo = str(Path(__file__).resolve().parent.parent).replace(os.sep, "/") + "/"
+    for marker in ("site-packages/", repo, "lib/python3"):
         if marker in path:
             return path.split(marker, 1)[1]
     return path

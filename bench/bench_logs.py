@@ -1,9 +1,9 @@
 """A year of coaching interaction logs for every US state: summary and export times, export memory.
 
-    /work/.venv/bin/python bench/bench_logs.py                 # full: 13,000 districts, ~1,000,000 entries
-    /work/.venv/bin/python bench/bench_logs.py --scale 0.1     # quick: a tenth of everything
-    /work/.venv/bin/python bench/bench_logs.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
-    /work/.venv/bin/python bench/bench_logs.py --no-postgres   # SQLite only
+    python bench/bench_logs.py                 # full: 13,000 districts, ~1,000,000 entries
+    python bench/bench_logs.py --scale 0.1     # quick: a tenth of everything
+    python bench/bench_logs.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/bench_logs.py --no-postgres   # SQLite only
 
 For each database (a temp SQLite file; a throwaway schema on PostgreSQL, dropped at the end), migrated with
 `store.migrate.upgrade`, the bench generates 870 teams of ~15 districts (13,000 districts), a facilitator and

@@ -1,11 +1,12 @@
 """Routing decisions per second for the pure engine, with baselines measured in the same run.
 
-    /work/.venv/bin/python bench/bench_routing.py [--decisions 20000] [--repeat 5] [--protocol FILE]
+    python bench/bench_routing.py [--decisions 20000] [--repeat 5] [--protocol FILE]
 
-The organisation is one state's size (seed 002): 150 districts, 12 teams of 5 (60 providers), 9 regional
-centers, 2 leads, 4 management team members, 3 state contacts. The workload is a mix of what a day brings:
-new questions, district and training requests, passed deadlines, reminders, escalations and answers. Each
-(state, event) pair is prepared first; the timed loop only calls `decide`. Baselines, per decision:
+The organisation is one state's size ("Missouri Implementation Zones", 2020): 150 districts, 12 teams of 5
+(60 providers), 9 regional centers, 2 leads, 4 management team members, 3 state contacts. The workload is a
+mix of what a day brings: new questions, district and training requests, passed deadlines, reminders,
+escalations and answers. Each (state, event) pair is prepared first; the timed loop only calls `decide`.
+Baselines, per decision:
 
 - lookups: the directory lookups a decision needs (the asker's roles, the team's facilitator, the leads, the
   owner), as bare calls: what any routing code must pay before deciding anything;

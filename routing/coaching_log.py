@@ -1,4 +1,5 @@
-"""The coaching interaction log's rules (seed 003, "CST Coaching Interaction Log"), as pure functions.
+"""The coaching interaction log's rules, as pure functions (source: "CST Implementation Guide", section
+"CST Coaching Interaction Log").
 
 What counts as a coaching interaction, what a valid entry is, who may add, edit, submit and reopen a team's
 month. The Slack form and the store call these; nothing here reads a clock or a database.
@@ -19,7 +20,8 @@ MAX_SHORT_TEXT = 500  # participants
 
 
 class Field(StrEnum):
-    """The log's fields (seed 003's nine, plus the description an unsure entry needs and the FERPA check)."""
+    """The log's fields: the nine of the CST Implementation Guide, plus the description an unsure entry needs and
+    the FERPA check."""
 
     DISTRICT = "district"
     DATE = "date"

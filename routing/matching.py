@@ -1,4 +1,4 @@
-"""Trainer matching: rank people for a training request (seed 002's four criteria).
+"""Trainer matching: rank people for a training request (the four criteria of "Missouri Implementation Zones", 2020).
 
 A candidate scores on expertise match (share of the request's topics the person lists), available FTE,
 home center (the same regional center as the district) and supervisor-reported fit. The protocol file sets

@@ -1,6 +1,7 @@
 """The communication protocol as data: a YAML file, validated into a frozen `Protocol`.
 
-The shipped default is `routing/protocols/missouri-cst.yaml` (seed 003); `examples/protocols/linked-teams.yaml`
+The shipped default is `routing/protocols/missouri-cst.yaml` (the "CST Implementation Guide",
+section "CST Communication Protocol"); `examples/protocols/linked-teams.yaml`
 is another state's chain on the same engine. The format, in short (see the shipped file for every key):
 
     version: "missouri-cst-2017.1"      # recorded on every item; bump it when you change anything

@@ -1,4 +1,4 @@
-"""The coaching interaction log as rows: one per entry, the columns of seed 003's log in its order.
+"""The coaching interaction log as rows: one per entry, the columns of the CST Coaching Interaction Log in its order.
 
 Built to stream: entries come from one query read in batches (`yield_per`, a server-side cursor on
 PostgreSQL), names are resolved from three lookup dicts loaded once (people, districts, teams), and the writers
@@ -23,7 +23,7 @@ from routing.protocol import Protocol
 from store import models
 
 # Leading columns that say whose entry it is, then the nine fields of the CST Coaching Interaction Log
-# (seed 003) in its order, then what helps a reader check an entry.
+# (CST Implementation Guide) in its order, then what helps a reader check an entry.
 HEADERS: tuple[str, ...] = (
     "Team",
     "Entered by",

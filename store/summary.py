@@ -1,5 +1,5 @@
-"""The monthly summary compiled from SUBMITTED coaching interaction logs (seed 003: "These logs will be compiled
-into MMD summaries for DESE Learning Services, RPDC Directors, and Area Supervisors").
+"""The monthly summary compiled from SUBMITTED coaching interaction logs ("CST Implementation Guide": "These
+logs will be compiled into MMD summaries for DESE Learning Services, RPDC Directors, and Area Supervisors").
 
 Only months a facilitator submitted count (`log_month.status == "submitted"`); a log reopened after submission
 counts as not submitted until it is submitted again. The counts come from one SQL GROUP BY over the month's

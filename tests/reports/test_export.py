@@ -26,7 +26,7 @@ def test_headers_follow_the_log_form():
     assert HEADERS == (
         "Team",
         "Entered by",
-        # the nine fields of seed 003's CST Coaching Interaction Log, in its order
+        # the nine fields of the CST Coaching Interaction Log (CST Implementation Guide), in its order
         "District name",
         "Date",
         "Duration (minutes)",
