@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
@@ -201,6 +201,18 @@ class Protocol:
     student_data: tuple[StudentDataPattern, ...] = DEFAULT_STUDENT_DATA
     no_route_contacts: tuple[ResolverSpec, ...] = ()
     description: str = ""
+    school_year_start: tuple[int, int] = (7, 1)  # (month, day) a school year begins: July 1 unless the file says
+
+    def school_year(self, day: date) -> tuple[date, date]:
+        """The first and last day of the school year `day` falls in."""
+        month, dom = self.school_year_start
+        start = date(day.year if (day.month, day.day) >= (month, dom) else day.year - 1, month, dom)
+        return start, date(start.year + 1, month, dom) - timedelta(days=1)
+
+    def school_year_label(self, day: date) -> str:
+        """"2026-27" for the school year `day` falls in (one calendar year when it starts on January 1)."""
+        start, end = self.school_year(day)
+        return str(start.year) if start.year == end.year else f"{start.year}-{end.year % 100:02d}"
 
     @property
     def digest(self) -> str:

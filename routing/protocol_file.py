@@ -145,6 +145,7 @@ class _Parser:
         self.problems: list[str] = []
         self.labels: dict[Role, str] = dict(DEFAULT_ROLE_LABELS)
         self.remind_default = 4.0
+        self.school_year_start = (7, 1)
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}" if path else message)
@@ -340,6 +341,7 @@ class _Parser:
             matching_weights=MappingProxyType(weights),
             no_route_contacts=contacts,
             description=str(root.get("description") or root.get("source") or ""),
+            school_year_start=self.school_year_start,
         )
 
     def timezone(self, node: Any) -> ZoneInfo:
@@ -351,7 +353,9 @@ class _Parser:
             return ZoneInfo("UTC")
 
     def calendar(self, node: Any, tz: ZoneInfo) -> BusinessCalendar:
-        spec = self.mapping(node, "calendar", optional=("country", "subdivision", "business_hours", "closed"))
+        spec = self.mapping(
+            node, "calendar", optional=("country", "subdivision", "business_hours", "closed", "school_year_start")
+        )
         country = self.string(spec.get("country"), "calendar.country", default="US")
         subdivision = spec.get("subdivision")
         if subdivision is not None:
@@ -371,7 +375,18 @@ class _Parser:
                 closed.add(day)
             else:
                 self.add(_join("calendar.closed", i), f"must be a date (YYYY-MM-DD), got {day!r}")
+        self.school_year_start = self.month_day(spec.get("school_year_start", "07-01"), "calendar.school_year_start")
         return BusinessCalendar(tz, HolidayCalendar(country, subdivision, frozenset(closed)), start, end)
+
+    def month_day(self, node: Any, path: str) -> tuple[int, int]:
+        """A "MM-DD" day of the year (a school year's first day), e.g. "07-01"."""
+        try:
+            month, day = (int(x) for x in str(node).split("-"))
+            date(2001, month, day)  # not a leap year: February 29 cannot start a year
+        except ValueError:
+            self.add(path, f"must be a month and day as \"MM-DD\", e.g. \"07-01\", got {node!r}")
+            return (7, 1)
+        return (month, day)
 
     def read_labels(self, node: Any) -> None:
         spec = self.mapping(node, "labels", optional=_ROLE_NAMES)

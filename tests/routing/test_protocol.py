@@ -266,3 +266,28 @@ def test_changing_the_file_without_a_new_version_is_refused():
     with pytest.raises(ProtocolError, match="change `version` whenever you change the protocol"):
         ProtocolBook(edited, [stored])
     assert ProtocolBook(stored, [parse_protocol(DEFAULT_TEXT, "<snapshot>")]).get(stored.version) is stored
+
+
+@pytest.mark.parametrize(
+    ("start", "day", "first", "last", "label"),
+    [
+        ('"07-01"', date(2026, 12, 1), date(2026, 7, 1), date(2027, 6, 30), "2026-27"),
+        ('"07-01"', date(2026, 6, 30), date(2025, 7, 1), date(2026, 6, 30), "2025-26"),
+        ('"07-01"', date(2026, 7, 1), date(2026, 7, 1), date(2027, 6, 30), "2026-27"),
+        ('"08-15"', date(2026, 8, 14), date(2025, 8, 15), date(2026, 8, 14), "2025-26"),
+        ('"01-01"', date(2026, 3, 3), date(2026, 1, 1), date(2026, 12, 31), "2026"),
+    ],
+)
+def test_school_year_from_the_calendar(start, day, first, last, label):
+    text = DEFAULT_TEXT.replace('school_year_start: "07-01"', f"school_year_start: {start}")
+    protocol = parse_protocol(text, "test.yaml")
+    assert protocol.school_year(day) == (first, last)
+    assert protocol.school_year_label(day) == label
+
+
+@pytest.mark.parametrize("bad", ['"13-01"', '"02-30"', '"July"', "7"])
+def test_a_bad_school_year_start_is_named(bad):
+    text = DEFAULT_TEXT.replace('school_year_start: "07-01"', f"school_year_start: {bad}")
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol(text, "test.yaml")
+    assert "calendar.school_year_start: must be a month and day" in str(info.value)
