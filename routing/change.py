@@ -199,8 +199,8 @@ def require_owner(state: ItemState, ctx: Context, action: str) -> None:
         return
     raise Refused(
         "not_owner",
-        f"Thanks for offering! Only {ctx.name(state.owner_id)}, who has this {ctx.protocol.kind_label(state.kind)} "
-        f"now, or an admin can {action} it.",
+        f"Only {ctx.name(state.owner_id)}, who has this {ctx.protocol.kind_label(state.kind)} now, or an admin "
+        f"can {action} it.",
     )
 
 

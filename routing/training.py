@@ -13,7 +13,7 @@ from datetime import UTC
 
 from routing.chains import check_target, hand_over, overdue, scope_of, staff_district
 from routing.change import Change, Context, assign, pending_asked, release_pending, require_owner, unroutable
-from routing.directory import Role
+from routing.directory import Directory, Role
 from routing.errors import Refused
 from routing.matching import rank_candidates
 from routing.model import Ask, AuditKind, ItemState, Notice, Offer, Status
@@ -248,13 +248,35 @@ def declined(ctx: Context, state: ItemState) -> Change:
     return change
 
 
+def offerable(directory: Directory, state: ItemState, person_id: int) -> tuple[int, ...]:
+    """Whom `person_id` may offer as trainer for this request: themselves and the active members of the teams they
+    facilitate. An admin offering on someone's behalf may offer whom any person asked could."""
+    def own(pid: int) -> list[int]:
+        people = [pid]
+        for m in directory.index.memberships_of(pid):
+            if m.role is Role.FACILITATOR:
+                people += [x.person_id for x in directory.index.team_memberships(m.team_id)]
+        return people
+
+    if Role.ADMIN in directory.index.roles_of(person_id) and person_id not in {a.person_id for a in state.asked}:
+        found = [p for a in state.asked for p in own(a.person_id)]
+    else:
+        found = own(person_id)
+    return tuple(p for p in dict.fromkeys(found) if (who := directory.person(p)) is not None and who.active)
+
+
 def offered(ctx: Context, state: ItemState) -> Change:
     """An asked person offers a trainer: the first offer on an open request wins; later ones are thanked."""
     actor = ctx.event.actor_id
     asked = {a.person_id for a in state.asked}
     if actor not in asked and not ctx.is_admin(actor):
-        raise Refused("not_asked", "Thanks for offering! This request did not ask you; please tell its owner directly.")
+        raise Refused("not_asked", "This request did not ask you for a trainer; please tell its owner directly.")
     trainer = _trainer(ctx, ctx.event.candidate_id if ctx.event.candidate_id is not None else actor)
+    if trainer not in offerable(ctx.directory, state, actor):
+        raise Refused(
+            "not_offerable",
+            "You can offer yourself or someone on a team you facilitate; please pick one of them.",
+        )
     offer = Offer(actor, trainer, ctx.at.astimezone(UTC))
     change = Change(ctx, state, state)
     change.set(offers=(*state.offers, offer))
@@ -276,11 +298,16 @@ def offered(ctx: Context, state: ItemState) -> Change:
 
 
 def matched(ctx: Context, state: ItemState) -> Change:
-    """The owner picks a trainer: a ranked candidate at a pick stage, anyone in the roster at a later stage."""
+    """The owner picks a trainer from the ranked candidates of a pick stage. At the other stages the people asked
+    offer one (OFFERED), and a referral is closed with an answer."""
     require_owner(state, ctx, "match")
     _, stage = _stage(ctx, state)
+    if stage.mode is not StageMode.PICK:
+        raise Refused(
+            "not_pick_stage", f"At {stage.label} the people asked offer a trainer; there is no list to pick from."
+        )
     candidate = ctx.event.candidate_id
-    if stage.mode is StageMode.PICK and candidate not in {c.person_id for c in state.candidates}:
+    if candidate not in {c.person_id for c in state.candidates}:
         raise Refused("unknown_candidate", "Please pick one of the ranked candidates (or pass this stage).")
     trainer = _trainer(ctx, candidate)
     change = Change(ctx, state, state)

@@ -16,7 +16,7 @@ from bot.items.service import NoSuchItem, Service
 from bot.slack.format import mention, slack_date
 from bot.slack.forms import NoteForm, metadata, selected, selected_user
 from bot.slack.replies import Submission, error_text
-from routing.actions import available_actions
+from routing.actions import NOT_INVOLVED, why_not
 from routing.directory import Directory, Person, Role
 from routing.errors import Refused
 from routing.model import EventKind, ItemKind, ItemState
@@ -32,6 +32,14 @@ NOTE_SUBMISSIONS: dict[Callback, tuple[Block, bool, str, EventKind, str]] = {
 }
 # Refusals of a reassignment that belong on the person field rather than in a closing message.
 TARGET_REFUSALS = frozenset({"unknown_target", "same_owner", "target_unavailable", "not_in_tier"})
+# How a refused click names the action it refused.
+VERBS = {EventKind.ANSWERED: "answer", EventKind.ESCALATED: "pass on", EventKind.REASSIGNED: "reassign",
+         EventKind.MATCHED: "pick a trainer for", EventKind.OFFERED: "offer", EventKind.DECLINED: "decline",
+         EventKind.WITHDRAWN: "withdraw"}
+
+
+def not_involved() -> str:
+    return render_text("messages/not_involved.md.j2").strip()
 
 
 def render_ctx(deps: Deps, directory: Directory, protocol=None) -> RenderContext:
@@ -81,8 +89,11 @@ def reassign(deps: Deps, directory: Directory, person: Person, view: dict[str, A
         if exc.code in TARGET_REFUSALS:
             return Submission(errors={Block.ASSIGNEE: exc.message})
         return Submission.says("Not reassigned", exc.message)
-    except (NoSuchItem, TypeError, ValueError) as exc:
-        return Submission.says("Not reassigned", getattr(exc, "message", str(exc)))
+    except NoSuchItem:
+        return Submission.says("Not reassigned", not_involved())
+    except (TypeError, ValueError):
+        log.warning("reassign modal submitted without a valid item id")
+        return Submission.says("Not reassigned", error_text())
     return Submission(clear=True)
 
 
@@ -100,8 +111,10 @@ def offer(deps: Deps, person: Person, view: dict[str, Any]) -> Submission:
 def _act(deps: Deps, person: Person, view: dict[str, Any], kind: EventKind, **fields: Any) -> Submission:
     try:
         Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=kind, **fields)
-    except (Refused, NoSuchItem) as exc:
-        return Submission.says("Not done", getattr(exc, "message", str(exc)))
+    except Refused as exc:
+        return Submission.says("Not done", exc.message)
+    except NoSuchItem:
+        return Submission.says("Not done", not_involved())
     except (TypeError, ValueError):
         log.warning("modal %s submitted without a valid item id", view.get("callback_id"))
         return Submission.says("Not done", error_text())
@@ -119,30 +132,28 @@ def clickable(deps: Deps, directory: Directory, person: Person, raw_item_id: Any
     try:
         state = Service(deps).read(item_id)
     except NoSuchItem:
-        return render_text("messages/no_item.md.j2", item_id=item_id).strip()
+        return not_involved()
     protocol = deps.protocols.get(state.protocol_version)
-    if event not in available_actions(state, person.id, directory, protocol):
-        return _why_not(person.id, state, directory)
+    reason = why_not(state, person.id, event, directory, protocol)
+    if reason == NOT_INVOLVED:
+        return not_involved()
+    if reason is not None:
+        return render_text(
+            "messages/not_yours.md.j2", reason=reason, action=VERBS.get(event, "do that to"), item_id=state.id,
+            status=state.status.value, owner=mention(directory, state.owner_id),
+            is_admin=Role.ADMIN in directory.roles_of(person.id),
+        ).strip()
     return state, render_ctx(deps, directory, protocol)
-
-
-def _why_not(person_id: int, state: ItemState, directory: Directory) -> str:
-    owner = directory.person(state.owner_id) if state.owner_id else None
-    return render_text(
-        "messages/not_yours.md.j2",
-        status=state.status.value,
-        item_id=state.id,
-        owner=f"<@{owner.slack_id}>" if owner and owner.slack_id else (owner.label if owner else "nobody"),
-        is_admin=Role.ADMIN in directory.roles_of(person_id),
-    ).strip()
 
 
 def act_now(deps: Deps, person: Person, item_id: int, event: EventKind, **fields: Any) -> str | None:
     """An action taken straight from a button (withdraw, pick a candidate). Returns the refusal, if any."""
     try:
         Service(deps).act(person, item_id=item_id, kind=event, **fields)
-    except (Refused, NoSuchItem) as exc:
-        return getattr(exc, "message", str(exc))
+    except Refused as exc:
+        return exc.message
+    except NoSuchItem:
+        return not_involved()
     return None
 
 

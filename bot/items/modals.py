@@ -12,6 +12,7 @@ from typing import Any
 from bot.ids import Block, Callback
 from bot.items.cards import RenderContext, common_context
 from bot.slack.format import mention, slack_date
+from routing.actions import offerable
 from routing.directory import Directory, District, Person, Role
 from routing.explain import explain
 from routing.model import EventKind, ItemKind, ItemState
@@ -155,18 +156,15 @@ def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person:
     if event is EventKind.REASSIGNED:
         return reassign_modal(state.id, summary)
     if event is EventKind.OFFERED:
-        return offer_modal(state.id, summary, offer_options(ctx.directory, person))
+        return offer_modal(state.id, summary, offer_options(ctx.directory, state, person))
     return None
 
 
-def offer_options(directory: Directory, person: Person) -> list[dict[str, str]]:
-    """The offerer first, then the people on their teams (a facilitator offers one of their members)."""
-    ids = [person.id]
-    for m in directory.memberships_of(person.id):
-        ids += [x.person_id for x in directory.team_memberships(m.team_id) if x.person_id not in ids]
-    options = []
-    for pid in ids:
-        p = directory.person(pid)
-        if p is not None and p.active:
-            options.append({"text": p.label + (" (me)" if pid == person.id else ""), "value": str(pid)})
-    return options
+def offer_options(directory: Directory, state: ItemState, person: Person) -> list[dict[str, str]]:
+    """Whom the person may offer (the engine checks the same list): themselves first, then the members of the
+    teams they facilitate."""
+    return [
+        {"text": (p.label + (" (me)" if p.id == person.id else ""))[:75], "value": str(p.id)}
+        for pid in offerable(directory, state, person.id)[:100]
+        if (p := directory.person(pid)) is not None
+    ]

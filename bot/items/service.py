@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.items import cards
+from routing.actions import involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
@@ -30,6 +31,8 @@ MAX_RACE_RETRIES = 3
 
 
 class NoSuchItem(CstbotError):
+    """No such item, or one the person is not part of: both read the same to them."""
+
     def __init__(self, item_id: int):
         self.item_id = item_id
         super().__init__(f"item {item_id} does not exist")
@@ -105,6 +108,8 @@ class Service:
             with self.deps.session(write=True) as session:
                 directory = self.directory(session)
                 row, state = self.item(session, item_id)
+                if not involved(state, actor.id, directory):  # they learn nothing about it, not even that it exists
+                    raise NoSuchItem(item_id)
                 protocol = self.deps.protocols.get(state.protocol_version)
                 decision = decide(state, Event(kind, actor.id, now, **fields), directory, protocol)
                 try:

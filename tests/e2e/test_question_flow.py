@@ -32,12 +32,18 @@ def test_district_question_escalated_and_answered(app_env):
         # the asker got a status card
         assert env.dms("USTAFF001"), "the district person is told where the request went"
 
-        # a non-owner's click is refused with an explanation, and changes nothing
+        # a click by someone on the item who may not answer is refused with an explanation, and changes nothing
         env.slack.clear()
-        r = click(env, "ULEAD0001", Action.ANSWER, item_id)
+        r = click(env, "USTAFF001", Action.ANSWER, item_id)
         assert r.status == 200
         refusal = env.slack.last("response_url").args
         assert "only they" in refusal["text"] and "<@UFACA0001>" in refusal["text"]
+        assert not env.slack.calls_to("views.open")
+        # someone not part of it learns nothing about it (not who has it, not that it exists)
+        env.slack.clear()
+        click(env, "ULEAD0001", Action.ANSWER, item_id)
+        refusal = env.slack.last("response_url").args["text"]
+        assert refusal.startswith("You can't act on this request") and "UFACA0001" not in refusal
         assert not env.slack.calls_to("views.open")
 
         # the facilitator escalates: a modal with an optional note

@@ -90,7 +90,7 @@ def test_a_stale_home_button_explains_itself_in_a_modal(app_env):
         env.deliver()
         item = buttons(env.dms("UFACA0001")[-1].args)[Action.ANSWER]
         home = {"type": "home", "id": "VHOME0001"}
-        env.client.interactivity(env.client.block_action("UMEMA0001", Action.ANSWER, item, view=home))
+        env.client.interactivity(env.client.block_action("USTAFF001", Action.ANSWER, item, view=home))
         opened = env.slack.last("views.open").args["view"]
         assert opened["title"]["text"] == "Nothing changed"
         assert "only they" in all_text(opened)

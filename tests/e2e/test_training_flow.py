@@ -54,9 +54,9 @@ def test_training_request_walks_three_stages(app_env):
         assert "Trainer offers asked of you" in home and "goal-writing" in home
         env.client.event({"type": "app_home_opened", "user": "UMEMA0001", "tab": "home"})
         assert "Trainer offers asked of you" not in all_text(env.slack.last("views.publish").args["view"])
-        # A member who was not asked cannot offer.
+        # A member who was not asked cannot offer, and learns nothing about the request.
         r = click(env, "UMEMA0001", Action.OFFER, item_id)
-        assert "only they" in env.slack.last("response_url").args["text"]
+        assert env.slack.last("response_url").args["text"].startswith("You can't act on this request")
         assert env.slack.calls_to("views.open")[-1].args["view"]["callback_id"] != Callback.OFFER
 
         # Nobody answers: three business days later the stage moves on by itself.

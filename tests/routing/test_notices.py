@@ -7,7 +7,7 @@ import json
 import pytest
 
 from routing.model import COMMON_CONTEXT, NOTICE_CONTEXT, Decision, EventKind, ItemKind, Notice, Notify
-from tests.routing.helpers import DEE, FAY, LEE, LOU, MIA, MO, NOBODY, OTTO, SAM, SUE, act, ask, org, protocol_named
+from tests.routing.helpers import BEA, DEE, FAY, LEE, LOU, MO, NOBODY, OTTO, SAM, SUE, act, ask, org, protocol_named
 
 
 def scenarios(protocol) -> list[Decision]:
@@ -33,9 +33,9 @@ def scenarios(protocol) -> list[Decision]:
     t = keep(ask(d, protocol, DEE, ItemKind.TRAINING, topics=("Data", "Technology"))).state
     keep(act(t, d, protocol, EventKind.MATCHED, FAY, candidate_id=MO))
     t2 = keep(act(t, d, protocol, EventKind.ESCALATED, FAY)).state
-    keep(act(t2, d, protocol, EventKind.OFFERED, OTTO))
+    keep(act(t2, d, protocol, EventKind.OFFERED, OTTO, candidate_id=BEA))  # a member of his team
     t3 = keep(act(t2, d, protocol, EventKind.DECLINED, OTTO)).state
-    won = keep(act(t3, d, protocol, EventKind.OFFERED, SAM, candidate_id=MIA)).state
+    won = keep(act(t3, d, protocol, EventKind.OFFERED, SAM)).state
     keep(act(won, d, protocol, EventKind.OFFERED, SUE))
     while t3.is_open:
         decision = keep(act(t3, d, protocol, EventKind.DEADLINE_PASSED, None, at=t3.deadline_at))

@@ -18,6 +18,7 @@ from tests.routing.helpers import (
     DEE,
     FAY,
     LEE,
+    MIA,
     MO,
     NIA,
     NOBODY,
@@ -169,6 +170,48 @@ def test_offers_only_from_people_asked(protocol, directory):
     with pytest.raises(Refused) as caught:
         act(state, directory, protocol, EventKind.OFFERED, OTTO, candidate_id=4242)
     assert caught.value.code == "unknown_candidate"
+
+
+@pytest.mark.parametrize(
+    ("offerer", "candidate", "outcome"),
+    [
+        (OTTO, None, OTTO),  # themselves
+        (OTTO, BEA, BEA),  # a member of the team they facilitate
+        (OTTO, MIA, "not_offerable"),  # a management team member: the crafted-submission hole
+        (OTTO, MO, "not_offerable"),  # a member of another team (the requester's own)
+        (OTTO, LEE, "not_offerable"),  # a lead
+        (ADA, BEA, BEA),  # an admin, on behalf of the facilitator asked
+        (ADA, MIA, "not_offerable"),  # an admin still cannot name someone nobody asked could offer
+        (OTTO, 4242, "unknown_candidate"),  # not in the roster at all
+    ],
+)
+def test_an_offer_names_only_someone_the_offerer_can_commit(protocol, directory, offerer, candidate, outcome):
+    state = act(request(directory, protocol).state, directory, protocol, EventKind.ESCALATED, FAY).state
+    assert [a.person_id for a in state.asked if a.stage == state.tier] == [OTTO]
+    kw = {} if candidate is None else {"candidate_id": candidate}
+    if isinstance(outcome, str):
+        with pytest.raises(Refused) as caught:
+            act(state, directory, protocol, EventKind.OFFERED, offerer, **kw)
+        assert caught.value.code == outcome
+    else:
+        decision = act(state, directory, protocol, EventKind.OFFERED, offerer, **kw)
+        assert (decision.state.status, decision.state.trainer_id) == (Status.MATCHED, outcome)
+
+
+def test_a_state_contact_offers_themself_only(protocol, directory):
+    state = to_stage(directory, protocol, request(directory, protocol).state, protocol.training.stages[2].name)
+    with pytest.raises(Refused) as caught:
+        act(state, directory, protocol, EventKind.OFFERED, SAM, candidate_id=MO)
+    assert caught.value.code == "not_offerable"
+    assert act(state, directory, protocol, EventKind.OFFERED, SAM).state.trainer_id == SAM
+
+
+def test_a_pick_is_only_from_the_ranked_list_of_a_pick_stage(protocol, directory):
+    state = act(request(directory, protocol).state, directory, protocol, EventKind.ESCALATED, FAY).state
+    assert protocol.training.stage(state.tier).mode is StageMode.OFFERS
+    with pytest.raises(Refused) as caught:
+        act(state, directory, protocol, EventKind.MATCHED, FAY, candidate_id=MO)
+    assert caught.value.code == "not_pick_stage"
 
 
 def test_everyone_declining_moves_on_at_once(protocol, directory):
