@@ -44,12 +44,16 @@ class Settings(BaseSettings):
 
     def require(self, *names: str) -> None:
         """Fail with one line naming every missing variable a command needs."""
-        missing = [n.upper() for n in names if not _present(getattr(self, n))]
+        missing = self.missing(*names)
         if missing:
             raise ConfigError(
                 f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
                 "export it or add it to .env (see README, 'Configuration')"
             )
+
+    def missing(self, *names: str) -> list[str]:
+        """The environment variable names of the settings among `names` that are not set."""
+        return [n.upper() for n in names if not _present(getattr(self, n))]
 
     def secret(self, name: str) -> str:
         self.require(name)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.delivery.scheduler import next_runs
 from bot.settings import load_settings
+from routing.errors import ConfigError
 from store import migrate
 from templates import render_text
 
@@ -63,8 +64,6 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 
 def run_schedule(args: argparse.Namespace) -> int:
-
-
     settings = load_settings()
     now = datetime.now(UTC)
     rows = [
@@ -79,17 +78,27 @@ def run_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_ready(settings, *names: str) -> None:
-
-    settings.require(*names)
+def _check_ready(settings, *names: str, command: str = "serve") -> None:
+    """Slack settings first (what a first try is missing), then the schema."""
+    missing = settings.missing(*names)
+    if missing:
+        them = "it" if len(missing) == 1 else "them"
+        raise ConfigError(
+            f"cstbot {command} needs {_listing(missing)}, not set: export {them} or add {them} to .env "
+            "(README, 'Try it in your workspace in ten minutes'); `cstbot demo` needs none of them"
+        )
     migrate.require_current(settings.database_url)
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def run_worker(args: argparse.Namespace) -> int:
     from bot.runtime import Worker, build_deps
 
     settings = load_settings()
-    _check_ready(settings, "slack_bot_token")
+    _check_ready(settings, "slack_bot_token", command="worker")
     worker = Worker(build_deps(settings))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

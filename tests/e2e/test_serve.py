@@ -95,6 +95,23 @@ def test_serve_without_settings_is_a_one_line_error(tmp_path):
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "cstbot: error: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET are not set: export it or add it to .env "
-        "(see README, 'Configuration')"
+        "cstbot: error: cstbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, not set: export them or add "
+        "them to .env (README, 'Try it in your workspace in ten minutes'); `cstbot demo` needs none of them"
     ]
+    assert not (tmp_path / "none.db").exists()  # told before anything is created
+
+
+@pytest.mark.parametrize(
+    ("args", "missing"),
+    [(["serve", "--socket"], "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN"),
+     (["worker"], "SLACK_BOT_TOKEN")],
+)
+def test_socket_mode_and_worker_name_what_they_miss(tmp_path, args, missing):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.db'}"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"cstbot: error: cstbot {args[0]} needs {missing}, not set")
+    assert line.endswith("`cstbot demo` needs none of them")
