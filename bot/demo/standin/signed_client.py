@@ -181,6 +181,23 @@ class SignedSlackClient:
 
         ``enterprise_id``/``enterprise_name`` are sent only for an Enterprise Grid client, as Slack does.
         """
+        fields = self.command_fields(command, text, user_id=user_id, user_name=user_name, channel_id=channel_id,
+                                     channel_name=channel_name, trigger_id=trigger_id, response_url=response_url)
+        return self.post(urlencode(fields), content_type=FORM, sign=sign, timestamp=timestamp)
+
+    def command_fields(
+        self,
+        command: str = "/cst",
+        text: str = "",
+        *,
+        user_id: str = DEFAULT_USER_ID,
+        user_name: str | None = None,
+        channel_id: str = DEFAULT_CHANNEL_ID,
+        channel_name: str = DEFAULT_CHANNEL_NAME,
+        trigger_id: str | None = None,
+        response_url: str | None = None,
+    ) -> dict[str, str]:
+        """A slash command's fields, as Slack sends them (form-encoded over HTTP, a JSON object in Socket Mode)."""
         fields: dict[str, str] = {
             "token": self.verification_token,
             "team_id": self.team_id,
@@ -203,7 +220,7 @@ class SignedSlackClient:
                 "trigger_id": trigger_id or self.next_trigger_id(),
             }
         )
-        return self.post(urlencode(fields), content_type=FORM, sign=sign, timestamp=timestamp)
+        return fields
 
     def interactivity(
         self, payload: Mapping[str, Any], *, sign: Sign = Sign.VALID, timestamp: int | None = None
@@ -224,6 +241,17 @@ class SignedSlackClient:
         timestamp: int | None = None,
     ) -> AppResponse:
         """Send an Events API ``event_callback`` envelope (JSON); optionally as a retry delivery."""
+        envelope = self.event_envelope(event, event_id=event_id, event_time=event_time)
+        headers: dict[str, str] = {}
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
+        return self.post(json.dumps(envelope), content_type=JSON, headers=headers, sign=sign, timestamp=timestamp)
+
+    def event_envelope(
+        self, event: Mapping[str, Any], *, event_id: str | None = None, event_time: int | None = None
+    ) -> dict[str, Any]:
+        """An Events API ``event_callback`` body (an HTTP request's JSON, a Socket Mode envelope's payload)."""
         n = self._next_seq()
         envelope: dict[str, Any] = {
             "token": self.verification_token,
@@ -247,11 +275,7 @@ class SignedSlackClient:
         }
         if self.enterprise_id is not None:
             envelope["enterprise_id"] = self.enterprise_id
-        headers: dict[str, str] = {}
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-        return self.post(json.dumps(envelope), content_type=JSON, headers=headers, sign=sign, timestamp=timestamp)
+        return envelope
 
     def url_verification(
         self,
