@@ -38,6 +38,7 @@ class Action(StrEnum):
     HOME_TRAIN = "home_train"
     HOME_HELP = "home_help"
     HOME_LOG = "home_log"
+    HOME_AS = "home_as"  # the Home tab's "Viewing as" menu, for a Slack account that plays several people (trial)
     LOG_REVIEW = "log_review"  # value "team_id:month"
     LOG_REOPEN = "log_reopen"  # value "team_id:month"
     LOG_ENTRY_MENU = "log_entry_menu"  # overflow on a review entry: "edit:ID" | "remove:ID"

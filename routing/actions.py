@@ -6,13 +6,15 @@ offering what would be refused.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from routing.change import pending_asked
 from routing.directory import Directory, Role
 from routing.model import EventKind, ItemKind, ItemState
-from routing.protocol import Protocol, StageMode
+from routing.protocol import Protocol, ResolverName, ResolverSpec, StageMode
 from routing.training import offerable
 
-__all__ = ["available_actions", "involved", "offerable", "why_not"]
+__all__ = ["available_actions", "involved", "offerable", "role_on_item", "who_may", "why_not"]
 
 # Why a person may not take an action now (the shell words each for the person):
 NOT_INVOLVED = "not_involved"  # not part of the item: they learn nothing about it, not even that it exists
@@ -96,3 +98,60 @@ def _stage(protocol: Protocol, name: str | None):
     if training.last_resort is not None and training.last_resort.name == name:
         return training.last_resort
     return None
+
+
+# --- one Slack account, several roster people ----------------------------------------------------------------
+# `cstbot roster try` lets one evaluator play a person of each role. A click then acts as the one of them the
+# protocol lets take it, and a message says in which role it reaches them.
+
+# The role a resolver names (the protocol file names people only through resolvers).
+RESOLVER_ROLES = {
+    ResolverName.TEAM_FACILITATOR: Role.FACILITATOR,
+    ResolverName.TEAM_MEMBERS: Role.MEMBER,
+    ResolverName.OTHER_TEAM_FACILITATORS: Role.FACILITATOR,
+    ResolverName.STATE_CONTACTS: Role.STATE_CONTACT,
+}
+# The roles a person may ask from, lowest first (a training request names no chain entry).
+ASKING_ROLES = (Role.DISTRICT_STAFF, Role.MEMBER, Role.FACILITATOR, Role.LEAD, Role.MANAGEMENT, Role.ADMIN)
+
+
+def who_may(state: ItemState, event: EventKind, people: Iterable[int], directory: Directory,
+            protocol: Protocol) -> int | None:
+    """Of `people` (one account's roster people), the one who may take `event` on the item now: someone the item
+    concerns (its owner, an asked person, its asker) before an admin acting on anyone's item."""
+    allowed = [p for p in people if event in available_actions(state, p, directory, protocol)]
+    concerned = {state.owner_id, state.asker_id, *pending_asked(state, state.tier)}
+    return next((p for p in allowed if p in concerned), allowed[0] if allowed else None)
+
+
+def role_on_item(state: ItemState, person_id: int, directory: Directory, protocol: Protocol) -> Role | None:
+    """The role in which `person_id` hears about the item: as its owner (the role the tier or stage names), as a
+    person asked for a trainer, or as its asker (the role they asked from). None if the item names them otherwise
+    (an earlier owner, an admin)."""
+    held = directory.index.roles_of(person_id)
+    wanted: list[Role | None] = []
+    if person_id == state.owner_id:
+        wanted += [_resolver_role(s) for s in _owner_specs(state, protocol)]
+    if person_id in pending_asked(state, state.tier) and (stage := _stage(protocol, state.tier)) is not None:
+        wanted.append(_resolver_role(stage.resolver) if stage.resolver else None)
+    if person_id == state.asker_id:
+        chain = protocol.chains.get(state.kind)
+        entering = [r for r in ASKING_ROLES if chain is None or r in chain.entry]
+        if chain is not None:  # the role that enters the chain highest, as routing does
+            entering.sort(key=lambda r: chain.index(chain.entry[r]), reverse=True)
+        wanted += entering
+    return next((r for r in wanted if r is not None and r in held), None)
+
+
+def _owner_specs(state: ItemState, protocol: Protocol) -> list[ResolverSpec]:
+    if state.kind is ItemKind.TRAINING:
+        return list(protocol.training.owners) if protocol.training is not None else []
+    chain = protocol.chains.get(state.kind)
+    tier = next((t for t in chain.tiers if t.name == state.tier), None) if chain is not None else None
+    return [tier.resolver] if tier is not None else []
+
+
+def _resolver_role(spec: ResolverSpec | None) -> Role | None:
+    if spec is None:
+        return None
+    return spec.role if spec.name is ResolverName.ROLE else RESOLVER_ROLES.get(spec.name)

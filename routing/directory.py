@@ -109,6 +109,9 @@ class Directory:
     summary_channels: tuple[str, ...] = ()
     _by_slack: Mapping[str, int] = field(default_factory=dict, repr=False)
     _by_email: Mapping[str, int] = field(default_factory=dict, repr=False)
+    # Slack accounts that stand for several roster people (`cstbot roster try` binds one account to a person of
+    # each role), each with those people's ids in id order. Empty in a normal roster: Slack ids are unique.
+    _shared_slack: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -123,6 +126,10 @@ class Directory:
         summary_channels: Iterable[str] = (),
     ) -> Directory:
         people_map = {p.id: p for p in people}
+        by_slack: dict[str, list[int]] = {}
+        for p in sorted(people_map.values(), key=lambda p: p.id):
+            if p.slack_id:
+                by_slack.setdefault(p.slack_id, []).append(p.id)
         return cls(
             people=MappingProxyType(people_map),
             teams=MappingProxyType({t.id: t for t in teams}),
@@ -131,8 +138,9 @@ class Directory:
             network_roles=tuple(network_roles),
             organization=organization,
             summary_channels=tuple(summary_channels),
-            _by_slack=MappingProxyType({p.slack_id: p.id for p in people_map.values() if p.slack_id}),
+            _by_slack=MappingProxyType({slack_id: ids[0] for slack_id, ids in by_slack.items()}),
             _by_email=MappingProxyType({p.email.lower(): p.id for p in people_map.values() if p.email}),
+            _shared_slack=MappingProxyType({s: tuple(ids) for s, ids in by_slack.items() if len(ids) > 1}),
         )
 
     # --- people -------------------------------------------------------------------------------------
@@ -142,6 +150,15 @@ class Directory:
     def by_slack_id(self, slack_id: str) -> Person | None:
         pid = self._by_slack.get(slack_id)
         return self.people.get(pid) if pid is not None else None
+
+    def people_of_slack(self, slack_id: str) -> tuple[Person, ...]:
+        """Everyone a Slack account stands for: normally one person; several when one account plays a person
+        of each role (`cstbot roster try`)."""
+        ids = self._shared_slack.get(slack_id)
+        if ids is None:
+            person = self.by_slack_id(slack_id)
+            return (person,) if person is not None else ()
+        return tuple(self.people[i] for i in ids)
 
     def by_email(self, email: str) -> Person | None:
         pid = self._by_email.get(email.lower())

@@ -1,11 +1,13 @@
 """Build the pure `routing.directory.Directory` from the database.
 
 Inactive rows come along flagged `active=False`: the Directory decides what to skip, and an item that
-points at someone who has since left still resolves to a name. Eight queries, however large the roster.
+points at someone who has since left still resolves to a name. Eight queries, however large the roster. While
+`cstbot roster try` is on, the people it bound carry the evaluator's Slack id (`TRIAL_KEY`).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -21,6 +23,8 @@ from store import models
 
 ORGANIZATION_KEY = "organization"  # Meta key holding the organization's name
 VERSION_KEY = "directory_version"  # Meta key changed by every roster import that changes something
+# Meta key of `cstbot roster try`: one Slack account bound to a person of each role (store.roster.trial).
+TRIAL_KEY = "roster_try"
 
 
 class ChannelPurpose(StrEnum):
@@ -77,7 +81,7 @@ def _queries() -> dict[str, Select]:
         "roles": select(role.person_id, role.role, role.expertise, role.fte, role.home_center, role.active).order_by(
             role.role, role.position, role.id
         ),
-        "organization": select(meta.value).where(meta.key == ORGANIZATION_KEY),
+        "meta": select(meta.key, meta.value).where(meta.key.in_((ORGANIZATION_KEY, TRIAL_KEY))),
         "summaries": select(channel.channel_id)
         .where(channel.purpose == ChannelPurpose.SUMMARIES.value, channel.active.is_(True))
         .order_by(channel.id),
@@ -97,8 +101,10 @@ def load_directory(*, session: Session) -> Directory:
     districts = conn.execute(q["districts"]).all()
     staff_rows = conn.execute(q["staff"]).all()
     roles = conn.execute(q["roles"]).all()
-    organization = conn.execute(q["organization"]).scalar()
+    facts = dict(conn.execute(q["meta"]).all())
+    organization = facts.get(ORGANIZATION_KEY)
     summaries = conn.execute(q["summaries"]).scalars().all()
+    played = trial_players(facts.get(TRIAL_KEY))
 
     staff: dict[int, list[int]] = defaultdict(list)
     for district_id, person_id in staff_rows:
@@ -106,7 +112,8 @@ def load_directory(*, session: Session) -> Directory:
 
     return Directory.build(
         people=(
-            Person(id=r.id, name=r.name, email=r.email, slack_id=r.slack_id, active=r.active, away_until=r.away_until)
+            Person(id=r.id, name=r.name, email=r.email, slack_id=played.get(r.id, r.slack_id), active=r.active,
+                   away_until=r.away_until)
             for r in people
         ),
         teams=(Team(id=r.id, name=r.name, zone=r.zone, region=r.region, active=r.active) for r in teams),
@@ -151,6 +158,14 @@ def load_directory(*, session: Session) -> Directory:
         organization=organization or "",
         summary_channels=tuple(summaries),
     )
+
+
+def trial_players(raw: str | None) -> dict[int, str]:
+    """person id -> the Slack account that plays them, from the `roster try` record (none: {})."""
+    if not raw:
+        return {}
+    record = json.loads(raw)
+    return {int(pid): record["slack_id"] for pid in record.get("people", {}).values()}
 
 
 def load_channels(*, session: Session, include_inactive: bool = False) -> list[models.Channel]:

@@ -53,6 +53,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", metavar="FILE", help="roster.yaml, roster.xlsx, or a directory of CSV sheets")
     imp.add_argument("--dry-run", action="store_true", help="validate and list what would change; write nothing")
     imp.set_defaults(func=import_command)
+    trial = rsub.add_parser(
+        "try",
+        help="try cstbot in a real workspace alone: play a person of each role of the example roster",
+        description="Import the example roster and bind one person per role (district staff, CST member, CST "
+        "facilitator, lead facilitator, management, state trainer-match contact, admin: one team, one district) "
+        "to your Slack account, so you can ask, receive, escalate, answer, log and submit as each of them. Every "
+        "message says which role it is for. --undo removes exactly what it did.",
+    )
+    who = trial.add_mutually_exclusive_group(required=True)
+    who.add_argument("--me", metavar="SLACK_ID", help="your Slack member id (profile, ⋮ menu, Copy member ID)")
+    who.add_argument("--undo", action="store_true", help="remove the binding and what the trial imported")
+    trial.add_argument("--as", dest="roles", metavar="ROLES",
+                       help="comma-separated: district,member,facilitator,lead,management,state,admin (default: all)")
+    trial.add_argument("--roster", type=Path, metavar="FILE", help="roster file (default: examples/roster.yaml)")
+    trial.set_defaults(func=try_command)
     show = rsub.add_parser("show", help="print the directory as the bot sees it")
     show.add_argument("--all", action="store_true", help="include deactivated rows")
     show.set_defaults(func=show_command)
@@ -100,6 +115,40 @@ def show_command(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(render_text("cli/roster_show.txt.j2", **view))
+    return 0
+
+
+def try_command(args: argparse.Namespace) -> int:
+    """`roster try --me SLACK_ID [--as ROLES]` / `roster try --undo`: see store.roster.trial."""
+    from datetime import datetime
+
+    from bot.demo.scenario import find_example_roster
+    from routing.protocol_file import load_protocol
+    from store.roster import read_roster
+    from store.roster.trial import parse_roles, start_trial, undo_trial
+
+    settings = load_settings()
+    if args.undo:
+        engine = open_engine(settings.database_url)
+        try:
+            report = undo_trial(engine=engine)
+        finally:
+            engine.dispose()
+        print(render_text("cli/roster_try_undo.txt.j2", report=report).rstrip())
+        return 0
+    roles = parse_roles(args.roles)
+    path = args.roster or find_example_roster()
+    if path is None:
+        raise CstbotError("no examples/roster.yaml here: run it from the checkout, or pass --roster FILE")
+    protocol = load_protocol(settings.cstbot_protocol)
+    roster = read_roster(path)
+    engine = open_engine(settings.database_url)
+    try:
+        report = start_trial(roster, engine=engine, slack_id=args.me, roles=roles,
+                             today=datetime.now(protocol.timezone).date())
+    finally:
+        engine.dispose()
+    print(render_text("cli/roster_try.txt.j2", report=report, label=protocol.label, source=path).rstrip())
     return 0
 
 

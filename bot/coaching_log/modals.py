@@ -45,6 +45,7 @@ def log_modal(directory: Directory, person: Person, protocol: Protocol, *, today
     types = [{"key": t.key, "label": t.label} for t in protocol.interaction_types]
     types += [{"key": n.key, "label": f"{n.label} (not coaching)"} for n in protocol.not_coaching]
     meta: dict[str, Any] = {"entry_id": entry.id} if entry else {}
+    meta["as"] = person.id  # who fills it in (an account may play several people: roster try)
     if review_view_id:
         meta["review"] = review_view_id
     return render_json(

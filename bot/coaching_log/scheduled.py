@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.deps import Deps
 from bot.ids import Action
-from bot.slack.format import mention, slack_date
+from bot.slack.format import addressed_to, mention, slack_date
 from routing.coaching_log import month_label, month_of
 from routing.directory import Directory, Person, Role
 from store import coaching_log as log_repo
@@ -66,19 +66,19 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
                                    "text": "Review & submit" if role == "facilitator" else "Log an interaction"},
                     }
                     _deliver(deps, session, directory, kind, month, person, "log_reminder", context, now, stats,
-                             scope=f"team:{team.id}")
+                             scope=f"team:{team.id}", role=Role(role))
         lead_due = protocol.lead_update_due_at(month)
         if lead_due - timedelta(days=3) <= now < lead_due:
             for lead in directory.holders(Role.LEAD):
                 context = {"month": month_label(month), "due": slack_date(lead_due, deps.settings.timezone),
                            "management": [mention(directory, p.id) for p in directory.holders(Role.MANAGEMENT)]}
                 _deliver(deps, session, directory, LEAD_UPDATE, month, lead, "lead_update_reminder", context, now,
-                         stats)
+                         stats, role=Role.LEAD)
     return stats
 
 
 def _deliver(deps: Deps, session, directory: Directory, kind: str, month: str, person: Person, template: str,
-             context: dict, now: datetime, stats: ReminderStats, scope: str = "") -> None:
+             context: dict, now: datetime, stats: ReminderStats, scope: str = "", role: Role | None = None) -> None:
     if not person.slack_id:
         log.warning("%s for %s: %s has no Slack account in the roster", kind, month, person.label)
         return
@@ -88,7 +88,8 @@ def _deliver(deps: Deps, session, directory: Directory, kind: str, month: str, p
         stats.already += 1
         return
     text = render_text(f"messages/{template}.md.j2", **context).strip()
-    blocks = render_json("cards/reminder.json.j2", text=text, button=context.get("button"))
+    blocks = render_json("cards/reminder.json.j2", text=text, button=context.get("button"),
+                         addressed_to=addressed_to(directory, deps.protocols.current, person.id, role))
     row = outbox.enqueue(session=session, method="chat.postMessage", now=now,
                          payload={"channel": person.slack_id, "text": text.split("\n", 1)[0][:300], "blocks": blocks})
     claimed.outbox_id = row.id

@@ -1,4 +1,4 @@
-"""The App Home tab's buttons: ask, request training, how cstbot works."""
+"""The App Home tab's buttons: ask, request training, how cstbot works, and *Viewing as* (roster try)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def register(app: App) -> None:
     app.action(Action.HOME_ASK.value)(handle_home_ask)
     app.action(Action.HOME_TRAIN.value)(handle_home_ask)
     app.action(Action.HOME_HELP.value)(handle_home_help)
+    app.action(Action.HOME_AS.value)(handle_viewing_as)
     app.action(Action.NOOP.value)(lambda ack: ack())
 
 
@@ -33,3 +34,12 @@ def handle_home_help(ack: Ack, body: dict, client: WebClient, context) -> None:
     ack()
     text = home.help_text(context["deps"], context["directory"], context["person"])
     client.views_open(trigger_id=body["trigger_id"], view=message_modal("How cstbot works", text))
+
+
+def handle_viewing_as(ack: Ack, body: dict, client: WebClient, context) -> None:
+    """*Viewing as* on the Home tab (an account that plays several people): the middleware already chose them."""
+    ack()
+    deps, person = context["deps"], context["person"]
+    with deps.session() as session:
+        view = home.home_view(deps, session, context["directory"], person)
+    client.views_publish(user_id=body["user"]["id"], view=view)

@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.ids import Action
 from bot.slack.format import mention
 from bot.slack.replies import message_modal
+from bot.trial.service import acting_person
 from routing.directory import Directory, Role
 from templates import render_json, render_text
 
@@ -52,9 +53,10 @@ def resolve_person(body: dict, context, client: WebClient, next) -> BoltResponse
     actions = body.get("actions") or []
     if user is None or (actions and all(a.get("action_id") in OPEN_ACTIONS for a in actions)):
         return next()
-    person = directory.by_slack_id(user)
-    if person is not None and person.active:
-        context["person"] = person
+    people = tuple(p for p in directory.people_of_slack(user) if p.active)
+    if people:
+        # One account normally stands for one person; `cstbot roster try` binds it to one person per role.
+        context["person"] = people[0] if len(people) == 1 else acting_person(deps, directory, people, body)
         return next()
     log.warning("Slack user %s is not in the roster; told whom to ask", user)
     return answer_stranger(body, client, directory, user)

@@ -9,9 +9,12 @@ from sqlmodel import Session
 
 from bot.coaching_log.service import home_sections
 from bot.deps import Deps
+from bot.ids import Action
 from bot.items.cards import RenderContext, buttons_for, common_context
 from bot.items.modals import item_summary
-from bot.slack.format import mention, slack_date
+from bot.slack.format import mention, roles_text, slack_date
+from bot.trial.service import label as persona_label
+from bot.trial.service import played_with
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
 from routing.model import ItemState
@@ -33,16 +36,16 @@ class Dashboard:
 
 
 def _roles_text(directory: Directory, person: Person, ctx: RenderContext) -> str:
-    parts = []
-    for m in directory.memberships_of(person.id):
-        team = directory.teams[m.team_id]
-        parts.append(f"{ctx.protocol.label(m.role)}, {team.name}")
-    for d in directory.districts_of_staff(person.id):
-        parts.append(f"{ctx.protocol.label(Role.DISTRICT_STAFF)}, {d.name}")
-    for role in (Role.LEAD, Role.MANAGEMENT, Role.STATE_CONTACT, Role.ADMIN):
-        if directory.network_role(person.id, role):
-            parts.append(ctx.protocol.label(role))
-    return "; ".join(parts)
+    return roles_text(directory, ctx.protocol, person)
+
+
+def viewing_as(directory: Directory, ctx: RenderContext, person: Person) -> dict[str, Any] | None:
+    """The *Viewing as* menu, when the person's Slack account plays several people (`cstbot roster try`)."""
+    people = played_with(directory, person)
+    if len(people) < 2:
+        return None
+    return {"action_id": Action.HOME_AS.value, "initial": str(person.id),
+            "options": [{"text": persona_label(directory, ctx.protocol, p)[:75], "value": str(p.id)} for p in people]}
 
 
 def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]:
@@ -89,6 +92,8 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
                   for r in outbox.failed_rows(session=session, limit=5)]
     return render_json(
         "home/home.json.j2",
+        acting=person.id,
+        viewing_as=viewing_as(directory, ctx, person),
         logs=home_sections(deps, session, directory, person),
         organization=directory.organization or "cstbot",
         roles=_roles_text(directory, person, ctx),

@@ -12,9 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.ids import Action
-from bot.slack.format import mention, slack_date
-from routing.actions import available_actions
-from routing.directory import Directory
+from bot.slack.format import addressed_to, mention, slack_date
+from routing.actions import available_actions, role_on_item
+from routing.directory import Directory, Role
 from routing.model import EventKind, ItemKind, ItemState, Notice
 from routing.protocol import Protocol
 from templates import render_json, render_text
@@ -26,6 +26,9 @@ CARD_NOTICES = frozenset(
 )
 # One card per item and recipient, updated in place rather than posted again.
 STICKY_NOTICES = frozenset({Notice.ASKER_STATUS})
+
+# The role a notice reaches its recipient in when the item does not say (see routing.actions.role_on_item).
+NOTICE_ROLES = {Notice.ADMIN_ALERT: Role.ADMIN}
 
 # Buttons, in the order a card shows them: engine event -> (action id, label, style).
 BUTTONS: dict[EventKind, tuple[Action, str, str | None]] = {
@@ -133,8 +136,10 @@ def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recip
                 for c in state.candidates[:100]
             ],
         }
+    role = NOTICE_ROLES.get(notice) or role_on_item(state, recipient_id, d, ctx.protocol)
     return {
         **context,
+        "addressed_to": addressed_to(d, ctx.protocol, recipient_id, role),
         "notice": notice.value,
         "state": state,
         "closed": not state.is_open,

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.ids import Block, Callback
 from bot.items.cards import RenderContext, common_context
-from bot.slack.format import mention, slack_date
+from bot.slack.format import mention, played, slack_date
 from routing.actions import offerable
 from routing.directory import Directory, District, Person, Role
 from routing.explain import explain
@@ -51,7 +51,8 @@ def ask_choices(directory: Directory, person: Person, *, training: bool) -> AskC
     return AskChoices(ItemKind.QUESTION, tuple(team_districts), False, True)
 
 
-def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = "", route_line: str = "") -> dict:
+def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = "", route_line: str = "",
+              acting: int | None = None) -> dict:
     protocol = ctx.protocol
     training = choices.kind is ItemKind.TRAINING
     groups = [
@@ -61,6 +62,8 @@ def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = ""
     if not training:
         groups.reverse()
     meta: dict[str, Any] = {"kind": choices.kind.value}
+    if acting is not None:  # the person the form was opened for (an account may play several: roster try)
+        meta["as"] = acting
     if len(choices.districts) == 1:
         meta["district_id"] = choices.districts[0].id
     return render_json(
@@ -132,7 +135,9 @@ def ask_view(ctx: RenderContext, person: Person, *, training: bool, now: datetim
     if training and not choices.districts:
         return render_text("messages/no_districts.md.j2").strip()
     line = route_line(ctx.directory, ctx.protocol, person, choices, now)
-    return ask_modal(choices, ctx, initial_text=initial_text, route_line=line)
+    if asking_as := played(ctx.directory, ctx.protocol, person):
+        line = render_text("messages/asking_as.md.j2", who=asking_as).strip() + ("\n" + line if line else "")
+    return ask_modal(choices, ctx, initial_text=initial_text, route_line=line, acting=person.id)
 
 
 def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person: Person) -> dict | None:
