@@ -58,7 +58,8 @@ BUTTONS: dict[str, str] = {
     "Escalate": "sends the item to the next tier of the protocol (with an optional note); it is theirs from then on.",
     "Reassign": "hands the item to someone else at the same tier (another lead facilitator, say), with a fresh "
                 "deadline.",
-    "Withdraw": "takes back your own request; everyone working on it is told it is no longer needed.",
+    "Withdraw": "takes back a request (your own; an admin may withdraw any); everyone working on it is told it is "
+                "no longer needed.",
     "No match here": "on a training request: nobody suitable at this stage, so the next stage of the trainer match "
                      "is asked (the other CST facilitators, then the state's trainer-match contacts).",
     "Offer a trainer": "offers yourself or someone on your team as the trainer. The first offer wins; the others "
