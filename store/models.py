@@ -296,3 +296,87 @@ class SlackEventSeen(SQLModel, table=True):
     __tablename__ = "slack_event_seen"
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _created()
+
+
+# --- the monthly loop: the leads' CST update up, the management team's minutes down ----------------------
+
+
+class LeadUpdate(SQLModel, table=True):
+    """A lead facilitator's monthly CST update to the management team (CST Implementation Guide, Communication
+    Protocol: "Lead facilitator(s) will provide monthly CST updates to the management team").
+
+    One per lead and month: sending it again replaces it (`revision` + 1) and its messages are edited in place.
+    `figures` are the draft the bot compiled from its own records, frozen as sent."""
+
+    __tablename__ = "lead_update"
+    __table_args__ = (UniqueConstraint("lead_id", "month", name="uq_lead_update"),)
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM the update covers
+    lead_id: int = Field(foreign_key="person.id")
+    for_all: bool = False  # sent on behalf of every lead facilitator
+    figures: dict[str, Any] = _json(default_factory=dict)
+    highlights: str = Field(default="", sa_type=Text)
+    concerns: str = Field(default="", sa_type=Text)
+    asks: str = Field(default="", sa_type=Text)  # asks of the management team
+    revision: int = 1
+    form_token: str | None = Field(default=None, max_length=64)  # the form that sent the current revision
+    first_sent_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime = Field(sa_type=UTCDateTime)  # the latest send (a replacement's)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Minutes(SQLModel, table=True):
+    """Management team meeting minutes, shared with every CST facilitator ("Management Team meeting minutes are
+    shared with the CST facilitators")."""
+
+    __tablename__ = "minutes"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_date: date
+    sender_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(default="", sa_type=Text)
+    link: str = Field(default="", sa_type=Text)
+    files: list[dict[str, Any]] = _json()  # files uploaded in the modal: {id, name, permalink}
+    decisions: str = Field(default="", sa_type=Text)
+    action_items: str = Field(default="", sa_type=Text)
+    form_token: str | None = Field(default=None, max_length=64, unique=True)  # a form is sent once
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = _created()
+
+
+class MinutesShare(SQLModel, table=True):
+    """A facilitator passed minutes on to their team ("The CST facilitator is the conduit of information")."""
+
+    __tablename__ = "minutes_share"
+    __table_args__ = (UniqueConstraint("minutes_id", "team_id", name="uq_minutes_share"),)
+    id: int | None = Field(default=None, primary_key=True)
+    minutes_id: int = Field(foreign_key="minutes.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    facilitator_id: int = Field(foreign_key="person.id")
+    note: str = Field(default="", sa_type=Text)
+    members: int = 0  # how many members it went to
+    shared_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MessageCard(SQLModel, table=True):
+    """A message about something other than an item (a lead's update, meeting minutes) in a DM or a channel.
+
+    Like `item_card`: written with the message, its channel and ts filled in by the dispatcher once Slack has it,
+    so a later change edits it in place (chat.update). `subject` names what it is about ("update:12"), `key` the
+    reader ("person:5", "channel:C123"). `revision` counts edits, so only the newest edit is sent. A person's
+    acknowledgement (*Acknowledge*, *Got it*) is `acked_at` on their card."""
+
+    __tablename__ = "message_card"
+    __table_args__ = (UniqueConstraint("subject", "key", name="uq_message_card"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=50, index=True)
+    key: str = Field(max_length=100)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    target: str = Field(max_length=32)  # where it was posted: a user id (their DM) or a channel id
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    post_outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    revision: int = 0
+    acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()

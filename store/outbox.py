@@ -20,8 +20,9 @@ from store.models import Outbox
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 DEFAULT_LEASE = timedelta(minutes=2)
-# Payload key (stripped before sending) marking a message as an item's card: {"item_id": int, "key": str}. The
-# dispatcher records where Slack put a posted card, and a chat.update of the card is sent there.
+# Payload key (stripped before sending) marking a message as an item's card: {"item_id": int, "key": str}, or as
+# a message card {"card": int, "rev": int} (store.cards). The dispatcher records where Slack put a posted card,
+# and a chat.update of the card is sent there.
 CARD_META = "_card"
 
 

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from store import items
+from store import cards
 from store import outbox as repo
 from store.db import session_scope
 from store.models import Outbox
@@ -148,8 +148,7 @@ class Dispatcher:
                 result = {k: data[k] for k in ("channel", "ts", "message_ts") if k in data}
                 repo.mark_sent(session=session, row=row, now=now, result=result)
                 if card and method == "chat.postMessage" and "ts" in data:
-                    items.remember_card_location(session=session, item_id=card["item_id"], key=card["key"],
-                                                 channel=data.get("channel"), ts=data["ts"])
+                    cards.remember_location(session=session, meta=card, channel=data.get("channel"), ts=data["ts"])
                 stats.sent += 1
 
     def _held(self, session: Session, row_id: int) -> Outbox | None:
@@ -170,9 +169,13 @@ class Dispatcher:
         payload = {k: v for k, v in row.payload.items() if not k.startswith("_")}
         card = row.payload.get(CARD_META)
         if card and row.method == "chat.update":
-            where = items.card_location(session=session, item_id=card["item_id"], key=card["key"])
+            if cards.superseded(session=session, meta=card):  # a newer edit of the same message follows
+                repo.mark_sent(session=session, row=row, now=now, result={"skipped": "a newer edit follows"})
+                stats.sent += 1
+                return None
+            where = cards.location(session=session, meta=card)
             if where is None:
-                if repo.card_pending(session=session, item_id=card["item_id"], key=card["key"]):
+                if cards.post_pending(session=session, meta=card):
                     self._defer(session, row, now + timedelta(seconds=2), "card not posted yet", stats)
                 else:  # the card was never posted (it failed): nothing to edit
                     repo.mark_sent(session=session, row=row, now=now, result={"skipped": "no card to update"})
