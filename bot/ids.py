@@ -21,6 +21,9 @@ class Callback(StrEnum):
     LOG = "cst_log"  # add or edit a coaching interaction
     LOG_SUBMIT = "cst_log_submit"  # the facilitator's review of a month, submitted
     LOG_REOPEN = "cst_log_reopen"
+    UPDATE = "cst_update"  # a lead facilitator's monthly CST update
+    MINUTES = "cst_minutes"  # management team minutes
+    MINUTES_SHARE = "cst_minutes_share"  # a facilitator passes minutes on to their team
 
 
 class Action(StrEnum):
@@ -43,6 +46,11 @@ class Action(StrEnum):
     LOG_REOPEN = "log_reopen"  # value "team_id:month"
     LOG_ENTRY_MENU = "log_entry_menu"  # overflow on a review entry: "edit:ID" | "remove:ID"
     NOOP = "noop"  # link buttons: Slack still sends an action, which is acked and ignored
+    UPDATE_OPEN = "update_open"  # write (or replace) the CST update; value "YYYY-MM"
+    UPDATE_ACK = "update_ack"  # Acknowledge; value: the update's id
+    MINUTES_OPEN = "minutes_open"  # share meeting minutes (Home tab)
+    MINUTES_ACK = "minutes_ack"  # Got it; value: the minutes' id
+    MINUTES_SHARE = "minutes_share"  # Share with my team; value: the minutes' id
 
 
 class Block(StrEnum):
@@ -58,3 +66,13 @@ class Block(StrEnum):
     ASSIGNEE = "assignee"
     NOTE = "note"
     CANDIDATE = "candidate"
+    HIGHLIGHTS = "highlights"  # the CST update's three text fields, and whom it speaks for
+    CONCERNS = "concerns"
+    ASKS = "asks"
+    FOR_ALL = "for_all"
+    MEETING_DATE = "meeting_date"  # the minutes modal
+    MINUTES_TEXT = "minutes_text"
+    LINK = "link"
+    FILES = "files"
+    DECISIONS = "decisions"
+    ACTION_ITEMS = "action_items"

@@ -1,4 +1,5 @@
-"""Monthly reminders: the coaching log before it is due and once when it is late, and the leads' update.
+"""Monthly reminders: the coaching log before it is due and once when it is late. (The leads' CST update has its
+own, in `bot.updates.scheduled`.)
 
 Run by the scheduler every hour; each reminder is a scheduled delivery keyed (kind, month, recipient), so it
 goes out once however often the job runs or however many workers run it. Messages go through the outbox.
@@ -7,27 +8,19 @@ goes out once however often the job runs or however many workers run it. Message
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.delivery.reminders import ReminderStats, remind_once
 from bot.deps import Deps
 from bot.ids import Action
-from bot.slack.format import addressed_to, mention, slack_date
+from bot.slack.format import addressed_to, slack_date
 from routing.coaching_log import month_label, month_of
 from routing.directory import Directory, Person, Role
 from store import coaching_log as log_repo
-from store import deliveries, outbox
-from templates import render_json, render_text
 
 log = logging.getLogger(__name__)
 
-LOG_REMINDER, LOG_LATE, LEAD_UPDATE = "log_reminder", "log_late", "lead_update_reminder"
-
-
-@dataclass
-class ReminderStats:
-    sent: int = 0
-    already: int = 0
+LOG_REMINDER, LOG_LATE = "log_reminder", "log_late"
 
 
 def _previous_month(today: date) -> str:
@@ -67,31 +60,11 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
                     }
                     _deliver(deps, session, directory, kind, month, person, "log_reminder", context, now, stats,
                              scope=f"team:{team.id}", role=Role(role))
-        lead_due = protocol.lead_update_due_at(month)
-        if lead_due - timedelta(days=3) <= now < lead_due:
-            for lead in directory.holders(Role.LEAD):
-                context = {"month": month_label(month), "due": slack_date(lead_due, deps.settings.timezone),
-                           "management": [mention(directory, p.id) for p in directory.holders(Role.MANAGEMENT)]}
-                _deliver(deps, session, directory, LEAD_UPDATE, month, lead, "lead_update_reminder", context, now,
-                         stats, role=Role.LEAD)
     return stats
 
 
 def _deliver(deps: Deps, session, directory: Directory, kind: str, month: str, person: Person, template: str,
              context: dict, now: datetime, stats: ReminderStats, scope: str = "", role: Role | None = None) -> None:
-    if not person.slack_id:
-        log.warning("%s for %s: %s has no Slack account in the roster", kind, month, person.label)
-        return
-    recipient = f"person:{person.id}" + (f":{scope}" if scope else "")  # one per team for a two-team facilitator
-    claimed = deliveries.claim(session=session, kind=kind, period=month, recipient=recipient, now=now)
-    if claimed is None:
-        stats.already += 1
-        return
-    text = render_text(f"messages/{template}.md.j2", **context).strip()
-    blocks = render_json("cards/reminder.json.j2", text=text, button=context.get("button"),
-                         addressed_to=addressed_to(directory, deps.protocols.current, person.id, role))
-    row = outbox.enqueue(session=session, method="chat.postMessage", now=now,
-                         payload={"channel": person.slack_id, "text": text.split("\n", 1)[0][:300], "blocks": blocks})
-    claimed.outbox_id = row.id
-    session.add(claimed)
-    stats.sent += 1
+    remind_once(session, kind=kind, period=month, person=person, template=template, context=context, now=now,
+                stats=stats, scope=scope,
+                addressed_to=addressed_to(directory, deps.protocols.current, person.id, role))

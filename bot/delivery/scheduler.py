@@ -23,9 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.coaching_log.scheduled import run_reminders
 from bot.deps import Deps
 from bot.items.scheduled import sweep
+from bot.minutes.scheduled import run_minutes_reminders
 from bot.reports.scheduled import monthly_summary
 from bot.settings import Settings
 from bot.slack.scheduled import forget_event_ids
+from bot.updates.scheduled import run_lead_updates
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,21 @@ JOBS: dict[str, Job] = {
     ),
     "monthly-reminders": Job(
         name="monthly-reminders",
-        describe="coaching log due and late reminders; the lead facilitators' monthly update",
+        describe="coaching log due and late reminders",
         trigger=lambda settings: CronTrigger(minute=5, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
         run=run_reminders,
+    ),
+    "lead-updates": Job(
+        name="lead-updates",
+        describe="remind lead facilitators of the monthly CST update before it is due, and nudge once when late",
+        trigger=lambda settings: CronTrigger(minute=10, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
+        run=run_lead_updates,
+    ),
+    "minutes-reminders": Job(
+        name="minutes-reminders",
+        describe="remind facilitators who have not confirmed management minutes, two business days on (once)",
+        trigger=lambda settings: CronTrigger(minute=20, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
+        run=run_minutes_reminders,
     ),
 }
 

@@ -36,6 +36,7 @@ from bot.deps import Deps
 from bot.items.service import Service
 from bot.runtime import load_book
 from bot.settings import Settings
+from bot.updates.scheduled import run_lead_updates
 from routing.directory import Directory, Person, Role
 from routing.model import EventKind, ItemKind
 from routing.protocol import Protocol
@@ -70,6 +71,8 @@ BUTTONS: dict[str, str] = {
     "Review & submit": "opens the month's coaching log: check the entries, edit or remove one, and submit it.",
     "Log an interaction": "opens the coaching interaction form (district, date, duration, type, participants, CST "
                           "members present, topics, resources, comments).",
+    "Write the update": "opens the month's CST update form, with the figures already drafted from cstbot's "
+                        "records; add highlights, concerns and asks (all optional) and send it.",
 }
 
 
@@ -311,7 +314,7 @@ class _Play:
         self.done()
         due = self.protocol.lead_update_due_at("2026-11")
         self.clock.move_to(due - timedelta(days=2))
-        run_reminders(self.deps, self.clock.now)
+        run_lead_updates(self.deps, self.clock.now)
         self.take("lead_update_reminder", lead)
         self.done()
 

@@ -1,4 +1,4 @@
-"""`/cst ask | train | log | inbox | help`: one command, routed by its first word."""
+"""`/cst ask | train | log | update | minutes | inbox | help`: one command, routed by its first word."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from bot.home import service as home
 from bot.ids import COMMAND
 from bot.items.flows import render_ctx
 from bot.items.modals import ask_view
+from bot.minutes import flows as minutes
+from bot.updates import flows as updates
 from templates import render_text
 
-SUBCOMMANDS = ("ask", "train", "log", "inbox", "help")
+SUBCOMMANDS = ("ask", "train", "log", "update", "minutes", "inbox", "help")
+# Subcommands that open a feature's form: (deps, directory, person) -> the modal, or a reply saying why not.
+FORMS = {"log": entry_modal, "update": updates.open_form, "minutes": minutes.open_form}
 
 
 def register(app: App) -> None:
@@ -30,9 +34,12 @@ def handle_cst(ack: Ack, command: dict, client: WebClient, context) -> None:
             return ack(text=view)
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=view)
-    elif sub == "log":
+    elif sub in FORMS:
+        view = FORMS[sub](deps, directory, person)
+        if isinstance(view, str):
+            return ack(text=view)
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=entry_modal(deps, directory, person))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
     elif sub == "inbox":
         ack(**home.inbox_message(deps, directory, person))
     elif sub in ("help", ""):

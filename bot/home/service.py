@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +13,18 @@ from bot.deps import Deps
 from bot.ids import Action
 from bot.items.cards import RenderContext, buttons_for, common_context
 from bot.items.modals import item_summary
+from bot.minutes import service as minutes
 from bot.slack.format import mention, roles_text, slack_date
 from bot.trial.service import label as persona_label
 from bot.trial.service import played_with
+from bot.updates import service as updates
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
 from routing.model import ItemState
 from store import items, outbox
 from templates import render_json, render_text
+
+log = logging.getLogger(__name__)
 
 MAX_OWNED = 12  # three blocks each; the Home tab holds 100 blocks
 MAX_ASKED = 8
@@ -90,10 +95,13 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
     if is_admin:
         failed = [{"id": r.id, "method": r.method, "error": r.last_error or ""}
                   for r in outbox.failed_rows(session=session, limit=5)]
+    loop = render_json("home/monthly_loop.json.j2", update=updates.home_section(deps, session, directory, person),
+                       minutes=minutes.home_section(deps, session, directory, person), actions=Action)
     return render_json(
         "home/home.json.j2",
         acting=person.id,
         viewing_as=viewing_as(directory, ctx, person),
+        loop_blocks=loop,
         logs=home_sections(deps, session, directory, person),
         organization=directory.organization or "cstbot",
         roles=_roles_text(directory, person, ctx),
@@ -103,6 +111,19 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
         can_train=bool(directory.districts_of_staff(person.id) or directory.memberships_of(person.id)
                        or is_admin or Role.LEAD in directory.roles_of(person.id)),
     )
+
+
+def refresh_if_home(deps: Deps, client, directory: Directory, person: Person, body: dict) -> None:
+    """A button pressed on the Home tab changed what it shows: publish it again."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    if view.get("type") != "home" or not person.slack_id:
+        return
+    with deps.session() as session:
+        fresh = home_view(deps, session, directory, person)
+    try:
+        client.views_publish(user_id=person.slack_id, view=fresh)
+    except Exception as exc:  # the click is recorded; the Home tab is refreshed when next opened
+        log.warning("could not refresh the Home tab (%s)", type(exc).__name__)
 
 
 def inbox_message(deps: Deps, directory: Directory, person: Person) -> dict[str, Any]:

@@ -78,3 +78,32 @@ def played(directory: Directory, protocol: Protocol, person: Person) -> str:
     if not person.slack_id or len(directory.people_of_slack(person.slack_id)) < 2:
         return ""
     return f"*{roles_text(directory, protocol, person)}* ({person.label})"
+
+
+def split_for_sections(text: str, limit: int = 2900) -> list[str]:
+    """`text` cut at line ends into pieces that each fit one section once escaped and quoted (`> ` per line) by a
+    template: a long answer or minutes are shown whole, over several sections, never cut off."""
+    from templates import slack_escape
+
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        while len(slack_escape(line)) + 2 > limit:  # one very long line: cut it where it fits
+            cut = max(1, (limit - 2) // 5)  # escaping makes a character at most five
+            while cut < len(line) and len(slack_escape(line[: cut + 1])) + 2 <= limit:
+                cut += 1
+            if current:
+                pieces.append("\n".join(current))
+                current, size = [], 0
+            pieces.append(line[:cut])
+            line = line[cut:]
+        cost = len(slack_escape(line)) + 3  # "> " and the newline
+        if current and size + cost > limit:
+            pieces.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += cost
+    if current and any(current):
+        pieces.append("\n".join(current))
+    return pieces

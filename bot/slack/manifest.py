@@ -10,6 +10,7 @@ from templates import render_text
 SCOPES = {
     "chat:write": "post cards, answers and reminders in people's DMs with the app; edit them as items move",
     "commands": "the /cst command",
+    "files:read": "management minutes: the file upload field (file_input) of the minutes form requires it",
     "files:write": "monthly summaries: attach the workbook and the chart to the summary message",
     "users:read": "needed with users:read.email",
     "users:read.email": "roster import: find a person's Slack account from the email in the roster",

@@ -41,18 +41,6 @@ def test_log_reminders_before_the_due_date_then_one_late_nudge(app_env):
         assert "is late" in all_text(env.slack.last("chat.postMessage").args)
 
 
-def test_leads_are_reminded_of_the_monthly_update_once(app_env):
-    env = app_env
-    due = env.deps.protocols.current.lead_update_due_at("2026-11")
-    with freeze_time(due - timedelta(hours=24)):
-        stats = run_reminders(env.deps, env.deps.now())
-        env.deliver()
-        leads = [c for c in env.slack.calls_to("chat.postMessage") if c.args["channel"] in ("ULEAD0001", "ULEAD0002")]
-        assert len(leads) == 2 and "monthly CST update" in all_text(leads[0].args)
-        assert run_reminders(env.deps, env.deps.now()).sent == 0
-        assert stats.sent >= 2
-
-
 def test_the_scheduler_lists_its_jobs_without_running_them(app_env):
     scheduler = build_scheduler(app_env.deps)
     assert {job.id for job in scheduler.get_jobs()} == set(JOBS)

@@ -156,6 +156,7 @@ def test_manifest_lists_exactly_what_the_app_uses():
     assert set(http["oauth_config"]["scopes"]["bot"]) == {
         "chat:write",
         "commands",
+        "files:read",
         "files:write",
         "users:read",
         "users:read.email",

@@ -1,0 +1,1 @@
+"""Management team meeting minutes, shared with every CST facilitator and passed on to their teams."""

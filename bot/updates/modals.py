@@ -1,0 +1,72 @@
+"""The CST update form ("CST update · <month>"): building it, and reading what the lead submitted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.ids import Block, Callback
+from bot.slack import forms
+from bot.updates.cards import FIELDS
+from routing.monthly_loop import MAX_TEXT
+from store.models import LeadUpdate
+from templates import render_json
+
+BLOCKS = {"highlights": Block.HIGHLIGHTS, "concerns": Block.CONCERNS, "asks": Block.ASKS}
+HINTS = {
+    "highlights": "What went well: a district milestone, a practice taking hold.",
+    "concerns": "What worries you, and where the figures need a word of context.",
+    "asks": "Decisions, resources or guidance you need from the management team.",
+}
+
+
+def update_modal(*, month: str, intro: str, figures: list[str], existing: LeadUpdate | None, several_leads: bool,
+                 token: str) -> dict:
+    year, number = (int(x) for x in month.split("-"))
+    fields = [
+        {"block": BLOCKS[key].value, "label": label, "hint": HINTS[key],
+         "value": getattr(existing, key) if existing is not None else ""}
+        for key, label in FIELDS
+    ]
+    meta = {"month": month, "token": token, "revision": existing.revision if existing is not None else 0}
+    return render_json(
+        "modals/lead_update.json.j2",
+        callback_id=Callback.UPDATE.value,
+        metadata=json.dumps(meta),
+        title=f"CST update · {date(year, number, 1):%B}",
+        intro=intro,
+        figures=figures,
+        fields=fields,
+        existing=existing is not None,
+        several_leads=several_leads,
+        for_all=bool(existing and existing.for_all),
+        for_all_block=Block.FOR_ALL.value,
+        max_text=MAX_TEXT,
+    )
+
+
+@dataclass
+class UpdateForm(forms.Form):
+    month: str = ""
+    token: str = ""
+    revision: int = 0  # the revision the form was opened on (0: nothing sent yet)
+    for_all: bool = False
+    texts: dict[str, str] = field(default_factory=dict)  # highlights, concerns, asks
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> UpdateForm:
+        meta = forms.metadata(view)
+        form = cls(month=str(meta.get("month", "")), token=str(meta.get("token", "")))
+        try:
+            form.revision = int(meta.get("revision", 0))
+        except (TypeError, ValueError):
+            form.revision = 0
+        for key, _ in FIELDS:
+            value = forms.text(view, BLOCKS[key])
+            if len(value) > MAX_TEXT:  # empty is fine: the figures are the update
+                form.errors[BLOCKS[key]] = f"That is {len(value):,} characters; please keep it under {MAX_TEXT:,}."
+            form.texts[key] = value
+        form.for_all = forms.selected(view, Block.FOR_ALL) == "all"
+        return form
