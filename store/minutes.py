@@ -15,7 +15,9 @@ from sqlmodel import Session, select
 from store.models import Minutes, MinutesShare
 
 
-def get(*, session: Session, minutes_id: int) -> Minutes | None:
+def get(*, session: Session, minutes_id: int, lock: bool = False) -> Minutes | None:
+    if lock:  # PostgreSQL: clicks on the same minutes queue here, so each sees the others' changes
+        return session.exec(select(Minutes).where(Minutes.id == minutes_id).with_for_update()).first()
     return session.get(Minutes, minutes_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--keep", type=Path, metavar="DB_PATH",
                       help="write the database here (a new SQLite file) and keep it afterwards")
     demo.add_argument("--quiet", action="store_true", help="print only the counts at the end")
+    demo.add_argument("--json", action="store_true",
+                      help="print the transcript as JSON, one object per line (step, actor, action, recipients, "
+                           "text), for scripts and tests")
     demo.set_defaults(func=run)
 
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if not verbose:  # the app's warnings (a person without a Slack id, ...) are part of the story, not noise
         logging.disable(logging.WARNING)
     try:
-        result = run_demo(roster=args.roster, keep=args.keep, out=None if args.quiet else sys.stdout)
+        result = run_demo(roster=args.roster, keep=args.keep, out=None if args.quiet or args.json else sys.stdout)
     except CstbotError as exc:  # no roster, a roster with problems, a --keep file that exists
         print(f"cstbot demo: {exc}", file=sys.stderr)
         return 1
@@ -47,5 +51,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         logging.disable(logging.NOTSET)
     lines = summary_lines(result)
+    if args.json:
+        done = {"step": None, "actor": None, "action": "done", "recipients": [], "text": " ".join(lines[1:])}
+        for event in [*result.events, done]:
+            print(json.dumps(event, ensure_ascii=False))
+        return 0
     print("\n".join(lines[1:] if args.quiet else lines))
     return 0

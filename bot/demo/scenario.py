@@ -16,7 +16,7 @@ import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,14 +34,19 @@ from bot.demo.transcript import Transcript, text_of
 from bot.deps import Deps
 from bot.ids import Action, Block, Callback
 from bot.items.service import Service
+from bot.minutes.scheduled import run_minutes_reminders
 from bot.runtime import load_book
 from bot.settings import Settings
 from bot.slack.web import WebApp
+from bot.updates.scheduled import run_lead_updates
+from routing import monthly_loop as rules
+from routing.coaching_log import month_label
 from routing.directory import Directory, Person, Role, Team
 from routing.errors import CstbotError
 from routing.model import ItemState
 from store import migrate, outbox
 from store.db import make_engine
+from store.directory import load_channels
 from store.models import Interaction, Item, Outbox
 from store.roster import import_roster, read_roster
 
@@ -384,6 +389,8 @@ class Scenario:
         self.training_match()
         self.coaching_log()
         self.reminder_and_submission()
+        self.monthly_update()
+        self.management_minutes()
 
     # A district question goes to the facilitator, up to the lead, and the answer comes back.
     def question_up_the_chain(self) -> None:
@@ -511,6 +518,91 @@ class Scenario:
         s.open_home(c.facilitator.slack_id)
 
 
+    # The lead facilitator's monthly CST update, up to the management team, and an acknowledgement.
+    def monthly_update(self) -> None:
+        s = self.s
+        directory = s.directory()
+        leads, readers = _on_slack(list(rules.leads(directory))), _on_slack(list(rules.update_readers(directory)))
+        if not leads or not readers:
+            s.t.note("no lead facilitator or management team member on Slack: the CST update is not played")
+            return
+        lead, reader = leads[0], readers[0]
+        protocol = s.deps.protocols.current
+        due = protocol.lead_update_due_at(MONTH)
+        label = month_label(MONTH)
+        s.step(f"The lead facilitators are reminded of {label}'s CST update", due - timedelta(days=3, minutes=-10))
+        stats = run_lead_updates(s.deps, s.clock())
+        s.t.note(f"{stats.sent} reminders, one per lead facilitator; the button opens the form")
+        s.deliver()
+
+        morning = _local(due.astimezone(s.tz).date(), 9, 0, s.tz)
+        s.step(f"{lead.label} sends {label}'s CST update to the management team", morning)
+        s.click(lead.slack_id, Action.UPDATE_OPEN, MONTH, "Write the update on the reminder")
+        view = s.opened(Callback.UPDATE)
+        values = {
+            **_text_input(Block.HIGHLIGHTS, "Two districts launched data teams; training matched at every stage."),
+            **_text_input(Block.CONCERNS, "One team's coaching log came in late."),
+            **_text_input(Block.ASKS, "Confirm the spring site-visit calendar."),
+        }
+        if len(leads) > 1:
+            values[Block.FOR_ALL] = {Block.FOR_ALL: {"type": "radio_buttons", "selected_option": {"value": "all"}}}
+        s.submit(lead.slack_id, view, values, "adds highlights, a concern and an ask to the drafted figures, "
+                                              "sends it for all lead facilitators, clicks Send")
+        s.deliver()
+
+        s.step(f"{reader.label} acknowledges it", morning + timedelta(hours=2))
+        value = _buttons(self.last_card(reader.slack_id)).get(Action.UPDATE_ACK)
+        s.click(reader.slack_id, Action.UPDATE_ACK, value, "Acknowledge on the update")
+        s.deliver()
+        s.open_home(lead.slack_id)
+        self.sender = reader
+
+    # Management minutes, down to every facilitator; two confirm, one passes them on to the team.
+    def management_minutes(self) -> None:
+        s, c = self.s, self.c
+        sender = getattr(self, "sender", None)
+        if sender is None:
+            readers = _on_slack(list(rules.update_readers(s.directory())))
+            if not readers:
+                return
+            sender = readers[0]
+        today = s.clock().astimezone(s.tz).date()
+        meeting = today - timedelta(days=1)
+        while meeting.weekday() >= 5:  # the meeting was on the last weekday
+            meeting -= timedelta(days=1)
+        s.step(f"{sender.label} shares the management team's minutes with the facilitators", _local(today, 14, 0, s.tz))
+        s.slash(sender.slack_id, "minutes")
+        view = s.opened(Callback.MINUTES)
+        values = {
+            Block.MEETING_DATE: {Block.MEETING_DATE: {"type": "datepicker", "selected_date": meeting.isoformat()}},
+            **_text_input(Block.MINUTES_TEXT, "Reviewed November's CST update. Spring site visits: March 2-20."),
+            Block.LINK: {Block.LINK: {"type": "url_text_input", "value": "https://docs.example.org/mmd/minutes"}},
+            **_text_input(Block.DECISIONS, "The data-team protocol becomes the default for new districts."),
+            **_text_input(Block.ACTION_ITEMS, "Facilitators: send your teams' site-visit dates by January 15."),
+        }
+        s.submit(sender.slack_id, view, values, "fills in the date, the minutes, a link, a decision and an "
+                                                "action item, clicks Share")
+        s.deliver()
+
+        s.step("Two facilitators confirm; one shares the minutes with the team", s.clock() + timedelta(hours=1))
+        minutes_id = _buttons(self.last_card(c.facilitator.slack_id)).get(Action.MINUTES_ACK)
+        s.click(c.facilitator.slack_id, Action.MINUTES_ACK, minutes_id, "Got it")
+        s.click(c.other_facilitator.slack_id, Action.MINUTES_ACK, minutes_id, "Got it")
+        s.click(c.facilitator.slack_id, Action.MINUTES_SHARE, minutes_id, "Share with my team")
+        s.submit(c.facilitator.slack_id, s.opened(Callback.MINUTES_SHARE),
+                 _text_input(Block.NOTE, "Please hold March 2-20 for the site visits."), "adds a note, clicks Share")
+        s.deliver()
+        s.open_home(sender.slack_id)
+
+        protocol = s.deps.protocols.current
+        sent_at = s.clock() - timedelta(hours=1)
+        s.step("Two business days later: the facilitators who have not confirmed are reminded",
+               rules.minutes_reminder_at(protocol, sent_at) + timedelta(minutes=20))
+        stats = run_minutes_reminders(s.deps, s.clock())
+        s.t.note(f"{stats.sent} reminders, only to those who have not said Got it")
+        s.deliver()
+
+
 # --- running it ----------------------------------------------------------------------------------------------
 
 
@@ -528,6 +620,7 @@ class DemoResult:
     lines: list[str]
     counts: Counts
     database: Path | None  # kept database, or None when it was temporary
+    events: list[dict[str, Any]] = field(default_factory=list)  # the transcript as events (`cstbot demo --json`)
 
 
 @contextmanager
@@ -556,13 +649,14 @@ def run_demo(*, roster: Path | None = None, keep: Path | None = None, out: TextI
         engine = make_engine(url)
         try:
             import_roster(parsed, engine=engine)
-            lines, counts = _play(engine, url, out)
+            transcript, counts = _play(engine, url, out)
         finally:
             engine.dispose()
-        return DemoResult(lines=lines, counts=counts, database=db_path if keep is not None else None)
+        return DemoResult(lines=transcript.lines, counts=counts, database=db_path if keep is not None else None,
+                          events=transcript.events)
 
 
-def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[list[str], Counts]:
+def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[Transcript, Counts]:
     """Serve the app against the stand-in, play the scenario, count what happened."""
     secret = secrets.token_hex(16)
     token = "xoxb-demo-" + secrets.token_hex(8)
@@ -576,7 +670,8 @@ def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[list[str], Coun
             signed = SignedSlackClient(app_url, secret, response_url_base=slack.hooks_url)
             with deps.session() as session:
                 directory = Service(deps).directory(session)
-            transcript = Transcript.for_directory(directory, out)
+                channels = {c.channel_id: f"the {c.purpose} channel" for c in load_channels(session=session)}
+            transcript = Transcript.for_directory(directory, out, channels)
             workspace = Workspace(deps, clock, slack, signed, transcript)
             cast = pick_cast(directory, START.astimezone(settings.timezone).date(), deps.protocols.current.topics)
             transcript.print(f"cstbot demo: {directory.organization or 'the example roster'}, "
@@ -584,7 +679,7 @@ def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[list[str], Coun
                              "Slack is a local stand-in; the app is the real one, over signed HTTP")
             Scenario(workspace, cast).run()
             counts = _counts(deps, slack)
-    return transcript.lines, counts
+    return transcript, counts
 
 
 def _counts(deps: Deps, slack: SlackStandIn) -> Counts:

@@ -1,8 +1,13 @@
-"""The demo's transcript: what each person did and what the app showed them, as plain text.
+"""The demo's transcript: what each person did and what the app showed them, as plain text and as events.
 
 Block Kit is flattened to what a reader sees (section and context text, buttons as [Label]); mentions become
 names, dates their fallback text. Messages that differ only in names go out as one "the same to ..." line, and
 card edits are counted, so a step fits on a screen.
+
+Everything printed is also kept as an event (`Transcript.events`), one dict with the same keys for every scene:
+``step`` (the step's number), ``actor`` (who acted, or null for the app and the scheduler), ``action`` (one of
+ACTIONS), ``recipients`` (who saw it), ``text`` (what they saw, in full). `cstbot demo --json` prints them one
+per line. A scene only calls the methods below; it never writes an event by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
 EMOJI = {":white_check_mark:": "✓", ":arrow_right:": "→", ":hourglass:": "⌛", ":rotating_light:": "(!)",
          ":x:": "✗", ":warning:": "(!)"}
 _SPECIAL = re.compile(r"<!(here|channel|everyone)>")
+HOME_LINES = 7  # lines of a Home tab shown below its title
+
+# Event actions: a step begins; a note from the narrator (the scheduler did something); a person does something;
+# a DM or a channel post arrives; earlier messages are edited in place; a modal opens or changes; a form refuses
+# a field; a reply only the actor sees; a Home tab is shown.
+ACTIONS = ("step", "note", "does", "dm", "post", "edit", "modal", "field_error", "reply", "home", "done")
 
 
 def plain(text: str, names: dict[str, str]) -> str:
@@ -76,6 +87,7 @@ class DM:
     headline: str
     body: list[str]
     buttons: str
+    full: str = ""  # every readable line of the message (the events carry it whole)
 
 
 def message_parts(blocks: list[dict[str, Any]], names: dict[str, str]) -> tuple[str, list[str], str]:
@@ -99,34 +111,56 @@ class Transcript:
     names: dict[str, str]  # slack id -> name
     roles: dict[str, str]  # slack id -> "CST facilitator, Early East"
     proper_nouns: list[str] = field(default_factory=list)  # people, teams, districts: for grouping messages
+    channels: dict[str, str] = field(default_factory=dict)  # channel id -> "the updates channel"
     lines: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     _modals_seen: set[str] = field(default_factory=set)
+    _step: int = 0
 
     @classmethod
-    def for_directory(cls, directory: Directory, out: TextIO | None) -> Transcript:
+    def for_directory(cls, directory: Directory, out: TextIO | None,
+                      channels: dict[str, str] | None = None) -> Transcript:
         names = {p.slack_id: p.label for p in directory.people.values() if p.slack_id}
-        return cls(out=out, names=names, roles=role_labels(directory), proper_nouns=proper_nouns(directory))
+        return cls(out=out, names=names, roles=role_labels(directory), proper_nouns=proper_nouns(directory),
+                   channels=dict(channels or {}))
 
     def print(self, line: str = "") -> None:
         self.lines.append(line)
         if self.out is not None:
             print(line, file=self.out)
 
+    def event(self, action: str, text: str, *, actor: str | None = None, recipients: list[str] | None = None,
+              **extra: Any) -> None:
+        """Keep what was shown as an event (the one place events are made)."""
+        assert action in ACTIONS, action
+        self.events.append({"step": self._step, "actor": self.who(actor, role=False) if actor else None,
+                            "action": action, "recipients": [self.who(r, role=False) for r in recipients or []],
+                            "text": text, **extra})
+
     def heading(self, number: int, title: str, when: datetime, tz) -> None:
         local = when.astimezone(tz)
+        self._step = number
         self.print()
         self.print(f"── {number}. {title} " + "─" * max(3, 80 - len(title) - 6 - len(str(number))))
         self.print(f"   {local:%a %d %b %Y, %-I:%M %p %Z}")
+        self.event("step", title, at=when.isoformat())
 
     def note(self, text: str) -> None:
         self.print(f"   ({text})")
+        self.event("note", text)
+
+    def done(self, text: str) -> None:
+        self.event("done", text)
 
     def who(self, slack_id: str, *, role: bool = True) -> str:
+        if slack_id in self.channels:
+            return self.channels[slack_id]
         name = self.names.get(slack_id, slack_id)
         return f"{name} ({self.roles[slack_id]})" if role and slack_id in self.roles else name
 
     def action(self, slack_id: str, what: str) -> None:
         self.print(f" • {self.who(slack_id, role=False)} {what}")
+        self.event("does", what, actor=slack_id)
 
     def body(self, lines: list[str], limit: int) -> None:
         for line in lines[:limit]:
@@ -145,7 +179,9 @@ class Transcript:
         return not seen
 
     def dm(self, dm: DM) -> None:
-        self.print(f"   → DM to {self.who(dm.recipients[0])}: {_clip(dm.headline, 100)}")
+        first = dm.recipients[0]
+        where = "post in" if first in self.channels else "DM to"
+        self.print(f"   → {where} {self.who(first)}: {_clip(dm.headline, 100)}")
         limit = 3 if dm.body and dm.body[0].endswith(":") else 1
         self.body(dm.body, limit)
         if dm.buttons:
@@ -155,6 +191,12 @@ class Transcript:
             listed = ", ".join(self.who(r, role=False) for r in others[:6])
             more = f" and {len(others) - 6} more" if len(others) > 6 else ""
             self.print(f"     … and the same to {listed}{more}")
+        people = [r for r in dm.recipients if r not in self.channels]
+        posts = [r for r in dm.recipients if r in self.channels]
+        text = dm.full or "\n".join([dm.headline, *dm.body])
+        for action, recipients in (("dm", people), ("post", posts)):
+            if recipients:
+                self.event(action, text, recipients=recipients, buttons=_labels(dm.buttons))
 
     def edits(self, recipients: list[str]) -> None:
         counted: dict[str, int] = {}
@@ -163,6 +205,7 @@ class Transcript:
         listed = ", ".join(self.who(r, role=False) + (f" ×{n}" if n > 1 else "") for r, n in counted.items())
         self.print(f"   ↻ {len(recipients)} earlier card{'s' if len(recipients) > 1 else ''} edited in place "
                    f"to show the new state: {_clip(listed, 80)}")
+        self.event("edit", f"{len(recipients)} earlier message(s) edited in place", recipients=list(counted))
 
     # --- what the app showed ----------------------------------------------------------------------
 
@@ -180,14 +223,17 @@ class Transcript:
         if body.get("response_action") == "errors":
             for block, error in body.get("errors", {}).items():
                 self.print(f"   ✗ the form refuses it ({block}): {plain(error, names)}")
+                self.event("field_error", plain(error, names), actor=user, recipients=[user], field=block)
         elif body.get("response_action") == "update":
             view = body.get("view") or {}
             lines = block_lines(view.get("blocks") or [], names)
             self.print(f"   ▢ the modal now says “{text_of(view.get('title'))}”: "
                        f"{_clip(lines[0] if lines else '', 90)}")
+            self.event("modal", "\n".join(lines), actor=user, recipients=[user], title=text_of(view.get("title")))
         elif body.get("text"):
             lines = plain(body["text"], names).splitlines()
             self.print(f"   ↩ only {self.who(user, role=False)} sees: {_clip(lines[0], 90)}")
+            self.event("reply", "\n".join(lines), actor=user, recipients=[user])
 
     def calls(self, calls: list[Call], actor: str | None) -> None:
         """Web API calls (and response_url posts) as what people saw; `actor` made the request, if anyone."""
@@ -202,10 +248,13 @@ class Transcript:
                 user = _dm_user(str(a.get("channel", "")))
                 headline, body, buttons = message_parts(a.get("blocks") or [], names)
                 key = self.generic(headline or plain(a.get("text", ""), names))
+                key = f"post:{key}" if user in self.channels else key  # a channel post is not "the same" as a DM
                 if key in by_text:
                     by_text[key].recipients.append(user)
                     continue
-                by_text[key] = DM([user], headline or plain(a.get("text", ""), names), body, buttons)
+                fallback = plain(a.get("text", ""), names)
+                full = "\n".join(block_lines(a.get("blocks") or [], names)) or fallback
+                by_text[key] = DM([user], headline or fallback, body, buttons, full)
                 entries.append(by_text[key])
             elif call.method == "chat.update":
                 edited.append(_dm_user(str(a.get("channel", ""))))
@@ -232,16 +281,26 @@ class Transcript:
             submit = text_of(view.get("submit"))
             self.print(f"   ▢ {who} sees the “{title}” modal: {_clip(first, 80)}"
                        + (f"  [{submit}]" if submit.startswith("Submit") else ""))
+            self.event("modal", "\n".join(lines), actor=actor, recipients=[actor] if actor else [], title=title)
         elif call.method == "views.update":
-            self.print(f"   ▢ the “{text_of((a.get('view') or {}).get('title'))}” modal refreshes")
+            title = text_of((a.get("view") or {}).get("title"))
+            self.print(f"   ▢ the “{title}” modal refreshes")
+            self.event("modal", "the modal refreshes", actor=actor, recipients=[actor] if actor else [], title=title)
         elif call.method == "views.publish":
             lines = block_lines((a.get("view") or {}).get("blocks") or [], names)
             user = str(a.get("user_id") or actor or "")
             self.print(f"   ⌂ {self.who(user, role=False)}'s Home tab: {_clip(lines[0] if lines else '', 80)}")
-            self.body(lines[1:], 5)
+            self.body(lines[1:], HOME_LINES)
+            self.event("home", "\n".join(lines), actor=actor, recipients=[user])
         elif call.method == "response_url":
             lines = plain(str(a.get("text", "")), names).splitlines() or [""]
             self.print(f"   ↩ only {who} sees: {_clip(lines[0], 100)}")
+            self.event("reply", "\n".join(lines), actor=actor, recipients=[actor] if actor else [])
+
+
+def _labels(buttons: str) -> list[str]:
+    """"[Answer] [Escalate]" -> ["Answer", "Escalate"]."""
+    return re.findall(r"\[([^\]]+)\]", buttons)
 
 
 def _clip(text: str, width: int = 110) -> str:

@@ -134,7 +134,7 @@ def acknowledge(deps: Deps, directory: Directory, person: Person, minutes_id: in
     """*Got it*: the facilitator's copy says so. Returns why nothing was recorded, or None."""
     now = deps.now()
     with deps.session(write=True) as session:
-        row = repo.get(session=session, minutes_id=minutes_id)
+        row = repo.get(session=session, minutes_id=minutes_id, lock=True)
         if row is None:
             return _says("minutes_gone")
         card = card_repo.get(session=session, subject=subject(row.id), key=delivery.person_key(person.id))
@@ -202,7 +202,7 @@ def share(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> 
     facilitator's copy (and any co-facilitator's) edited to say so. Returns what to tell the facilitator."""
     now = deps.now()
     with deps.session(write=True) as session:
-        row = repo.get(session=session, minutes_id=form.minutes_id) if form.minutes_id is not None else None
+        row = repo.get(session=session, minutes_id=form.minutes_id, lock=True) if form.minutes_id is not None else None
         why = _why_not_conduit(deps, session, directory, person, row)
         if why:
             return why

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from bot.cli import main
+from bot.demo.transcript import ACTIONS
 
 
 @pytest.fixture
@@ -62,9 +64,22 @@ def test_a_month_end_to_end(empty_dir, capsys):
     assert f"{avery} The Early East coaching log for November 2026 is due" in text
     assert "“Submitted”: ✓ Submitted Early East's log for November 2026: 3 interactions, on time." in text
 
+    # The monthly loop: the lead's update up (reminder, one click, sent, acknowledged), the minutes down.
+    assert "(2 reminders, one per lead facilitator; the button opens the form)" in text
+    assert "• Uma Whitcombe clicks Write the update on the reminder" in text
+    victor = "→ DM to Victor Ashdown (management team): CST update · November 2026 from Uma Whitcombe"
+    assert victor in text and "→ post in the updates channel: CST update · November 2026" in text
+    assert "edited in place to show the new state: Victor Ashdown, the updates channel" in text
+    assert "acknowledged by 1 of 3 management team members." in text
+    assert "→ post in the minutes channel: Management team minutes · meeting of Fri Dec 11, 2026" in text
+    assert "… and the same to Bruno Okafor, Carmen Delacroix, Dmitri Haldane, Esther Nakamura, Felix Oyelaran" in text
+    shared = "→ DM to Gwen Abernathy (CST member, Early East): Avery Lindqvist shared the management team's minutes"
+    assert shared in text and "Minutes of Fri Dec 11, 2026: 2 of 6 facilitators have them" in text
+    assert "(4 reminders, only to those who have not said Got it)" in text
+
     # Readable: mentions became names, a screenful per step, counts and the kept database at the end.
     assert not re.search(r"<@U|<!date", text)
-    assert 120 <= len(lines) <= 250, len(lines)
+    assert 120 <= len(lines) <= 320, len(lines)
     done = r"Done: 4 items routed, \d+ messages sent and \d+ edited in place, 3 coaching interactions logged\."
     assert re.search(done, text)
     assert f"The database is kept at {kept}" in text
@@ -76,3 +91,34 @@ def test_a_missing_roster_is_one_line(empty_dir, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.strip() == "cstbot demo: nowhere.yaml not found: pass --roster FILE"
+
+
+def test_the_json_transcript_is_one_event_per_line(empty_dir, capsys):
+    assert main(["demo", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    events = [json.loads(line) for line in out.splitlines()]
+    assert len(events) > 50
+    assert all({"step", "actor", "action", "recipients", "text"} <= set(e) for e in events)
+    assert {e["action"] for e in events} <= set(ACTIONS)
+    assert events[-1]["action"] == "done" and events[-1]["text"].startswith("Done: 4 items routed")
+
+    def find(action, text, **where):
+        found = [e for e in events if e["action"] == action and text in e["text"]
+                 and all(e.get(k) == v for k, v in where.items())]
+        assert found, (action, text, where)
+        return found[0]
+
+    update = find("dm", "CST update · November 2026 from Uma Whitcombe")
+    assert update["recipients"] == ["Victor Ashdown", "Xavier Lund", "Yolanda Price"] and update["actor"] is None
+    assert "Two districts launched data teams" in update["text"] and "Requests" in update["text"]
+    assert update["buttons"] == ["Acknowledge"]
+    assert find("post", "CST update · November 2026")["recipients"] == ["the updates channel"]
+    find("does", "clicks Acknowledge on the update", actor="Victor Ashdown")
+    minutes = find("dm", "Management team minutes · meeting of Fri Dec 11, 2026")
+    assert len(minutes["recipients"]) == 6 and minutes["buttons"] == ["Got it", "Share with my team"]
+    assert [e["actor"] for e in events if e["action"] == "does" and e["text"] == "clicks Got it"] == [
+        "Avery Lindqvist", "Bruno Okafor"]
+    team = find("dm", "Avery Lindqvist shared the management team's minutes with Early East")
+    assert team["recipients"] == ["Gwen Abernathy", "Hector Villanueva"]
+    assert "Please hold March 2-20 for the site visits." in team["text"]
