@@ -137,7 +137,10 @@ class Item(SQLModel, table=True):
     """A question, district request, update or training request travelling along the protocol."""
 
     __tablename__ = "item"
-    __table_args__ = (Index("ix_item_open_deadline", "status", "deadline_at"),)
+    __table_args__ = (
+        Index("ix_item_open_deadline", "status", "deadline_at"),
+        Index("ix_item_created_at", "created_at"),  # a month's requests (the CST update's figures)
+    )
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=20)  # question | district | training | update
     status: str = Field(max_length=20, index=True)  # open | answered | matched | withdrawn | closed ...
@@ -194,6 +197,7 @@ class ItemEvent(SQLModel, table=True):
     """The audit trail: one row per state change of an item, with who did it and why."""
 
     __tablename__ = "item_event"
+    __table_args__ = (Index("ix_item_event_at", "at"),)  # a month's audit trail (the CST update's figures)
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     kind: str = Field(max_length=30)
