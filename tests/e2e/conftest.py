@@ -8,6 +8,7 @@ test calls `env.deliver()`, which runs the dispatcher once against the stand-in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -127,9 +128,10 @@ def make_deps(engine: Engine, slack: SlackStandIn, **settings) -> Deps:
     return Deps(settings=settings, engine=engine, client=client, protocols=load_book(settings, engine))
 
 
-@pytest.fixture
-def app_env(engine, slack) -> Iterator[AppEnv]:
-    import_roster(parse_yaml(ROSTER, source="roster.yaml"), engine=engine)
+@contextmanager
+def running_app(engine, slack, roster: str = ROSTER) -> Iterator[AppEnv]:
+    """The app over signed HTTP on `engine` with `roster` imported, talking to the stand-in `slack`."""
+    import_roster(parse_yaml(roster, source="roster.yaml"), engine=engine)
     deps = make_deps(engine, slack)
     web = WebApp(build_app(deps), engine, SECRET)
     with serve_wsgi(web) as url:
@@ -139,3 +141,9 @@ def app_env(engine, slack) -> Iterator[AppEnv]:
     # Every message, modal and Home view the app sent in the test is valid Block Kit within Slack's limits.
     for call in slack.calls:
         check_call(call.method, call.args)
+
+
+@pytest.fixture
+def app_env(engine, slack) -> Iterator[AppEnv]:
+    with running_app(engine, slack) as env:
+        yield env

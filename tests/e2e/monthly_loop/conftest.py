@@ -9,13 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_app
-from bot.delivery.dispatcher import Dispatcher
-from bot.slack.web import WebApp
-from store.roster import import_roster, parse_yaml
-from tests.blockkit import check_call
-from tests.e2e.conftest import ROSTER, SECRET, AppEnv, make_deps
-from tests.standin import SignedSlackClient, serve_wsgi
+from tests.e2e.conftest import ROSTER, AppEnv, running_app
 
 CHICAGO = ZoneInfo("America/Chicago")
 UPDATES_CHANNEL, MINUTES_CHANNEL = "C0UPDATES1", "C0MINUTES1"
@@ -51,15 +45,8 @@ def chicago(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) 
 
 @pytest.fixture
 def loop_env(engine, slack) -> Iterator[AppEnv]:
-    import_roster(parse_yaml(LOOP_ROSTER, source="roster.yaml"), engine=engine)
-    deps = make_deps(engine, slack)
-    web = WebApp(build_app(deps), engine, SECRET)
-    with serve_wsgi(web) as url:
-        client = SignedSlackClient(url, SECRET, response_url_base=slack.hooks_url)
-        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test")
-        yield AppEnv(deps=deps, slack=slack, client=client, dispatcher=dispatcher, engine=engine)
-    for call in slack.calls:  # every message, modal and Home view: valid Block Kit within Slack's limits
-        check_call(call.method, call.args)
+    with running_app(engine, slack, LOOP_ROSTER) as env:
+        yield env
 
 
 def posts_to(env: AppEnv, channel: str) -> list:
