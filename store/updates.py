@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store.models import LeadUpdate
@@ -30,12 +31,17 @@ def of_month(*, session: Session, month: str) -> list[LeadUpdate]:
 
 
 def add(*, session: Session, month: str, lead_id: int, for_all: bool, figures: dict[str, Any], highlights: str,
-        concerns: str, asks: str, form_token: str, now: datetime) -> LeadUpdate:
+        concerns: str, asks: str, form_token: str, now: datetime) -> LeadUpdate | None:
+    """The lead's update for the month, or None when another form of theirs wrote it at the same moment."""
     row = LeadUpdate(month=month, lead_id=lead_id, for_all=for_all, figures=figures, highlights=highlights,
                      concerns=concerns, asks=asks, form_token=form_token, first_sent_at=now, sent_at=now,
                      created_at=now, updated_at=now)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
     return row
 
 

@@ -12,6 +12,7 @@ from bot.updates import service
 from bot.updates.modals import UpdateForm
 from routing.coaching_log import month_label
 from routing.directory import Directory, Person
+from store.summary import parse_month
 from templates import render_text
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,12 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
     form = UpdateForm.from_view(view)
     if form.errors:
         return Submission(errors=form.errors)
-    if not form.month or not form.token:
-        log.warning("CST update submitted without its month or token")
+    try:
+        parse_month(form.month)
+    except ValueError:
+        form.token = ""
+    if not form.token:
+        log.warning("CST update submitted without a valid month or its token")
         return Submission.says("Not sent", error_text())
     try:
         sent = service.send(deps, directory, person, form)

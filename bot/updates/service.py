@@ -144,6 +144,8 @@ def send(deps: Deps, directory: Directory, lead: Person, form: UpdateForm) -> Se
         if row is None:
             row = repo.add(session=session, month=form.month, lead_id=lead.id, for_all=form.for_all, figures=figures,
                            form_token=form.token, now=now, **texts)
+            if row is None:  # sent from another form at the same moment
+                raise Changed(repo.of_lead(session=session, lead_id=lead.id, month=form.month).sent_at)
         else:
             row = repo.replace(session=session, row=row, for_all=form.for_all, figures=figures,
                                form_token=form.token, now=now, **texts)
