@@ -7,6 +7,7 @@ what it must not reveal: the update's or the minutes' content, and who has or ha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -161,3 +162,51 @@ def test_refusals_name_only_what_the_person_may_know(loop_env):
         assert other.endswith("yours is <@UFACB0001>.") and "UFACA0001" not in other
         staff = _button(Action.MINUTES_SHARE)(env, "USTAFF001", minutes_id)
         assert "yours is" not in staff
+
+
+def _forge(env, user, view, values):
+    """Submit `view` (a form opened for someone else) as `user`: what an attacker can send without the button."""
+    payload = env.client.view_submission(user, view["callback_id"], values, private_metadata=view["private_metadata"],
+                                         view=view)
+    response = env.client.interactivity(payload)
+    assert response.status == 200
+    return response.json() if response.text else {}
+
+
+@pytest.mark.parametrize("form", ["update", "minutes", "share"])
+def test_forged_submissions_write_nothing(loop_env, form):
+    """Who may send each form is checked again when it is submitted, not only when it opens."""
+    from sqlmodel import Session, func, select
+
+    from store.models import LeadUpdate, Minutes, MinutesShare
+
+    env = loop_env
+    model = {"update": LeadUpdate, "minutes": Minutes, "share": MinutesShare}[form]
+    with freeze_time(WHEN):
+        _, minutes_id = _set_up(env)
+        if form == "update":
+            env.client.slash_command("/cst", "update", user_id=LEAD)
+            values = {Block.HIGHLIGHTS: {Block.HIGHLIGHTS: {"type": "plain_text_input", "value": "forged"}}}
+            allowed, refusal = {LEAD}, "are sent by the lead facilitators"
+        elif form == "minutes":
+            env.client.slash_command("/cst", "minutes", user_id=MGMT)
+            values = {Block.MEETING_DATE: {Block.MEETING_DATE: {"type": "datepicker", "selected_date": "2026-12-08"}},
+                      Block.MINUTES_TEXT: {Block.MINUTES_TEXT: {"type": "plain_text_input", "value": "forged"}}}
+            allowed, refusal = {MGMT}, "are shared by the MMD management team"
+        else:
+            click(env, FAC_A, Action.MINUTES_SHARE, str(minutes_id))
+            values = {Block.NOTE: {Block.NOTE: {"type": "plain_text_input", "value": "forged"}}}
+            allowed, refusal = {FAC_A, FAC_B}, "Only a CST facilitator passes management minutes on"
+        view = env.slack.last("views.open").args["view"]
+        with Session(env.engine) as s:
+            before = s.exec(select(func.count()).select_from(model)).one()
+        forgers = [u for role, u in ROLES.items() if u not in allowed and role != "unknown Slack user"]
+        assert forgers
+        for user in forgers:
+            answer = _forge(env, user, view, values)
+            text = json.dumps(answer)
+            assert refusal in text and "forged" not in text and SECRET_MINUTES not in text, (user, answer)
+        stranger = _forge(env, ROLES["unknown Slack user"], view, values)
+        assert STRANGER in json.dumps(stranger)
+        with Session(env.engine) as s:
+            assert s.exec(select(func.count()).select_from(model)).one() == before
