@@ -34,11 +34,16 @@ from bot.demo.scenario import ManualClock, find_example_roster
 from bot.demo.transcript import block_lines
 from bot.deps import Deps
 from bot.items.service import Service
+from bot.minutes import service as minutes
+from bot.minutes.modals import MinutesForm, ShareForm
 from bot.runtime import load_book
 from bot.settings import Settings
+from bot.updates import service as updates
+from bot.updates.modals import UpdateForm
 from bot.updates.scheduled import run_lead_updates
 from routing.directory import Directory, Person, Role
 from routing.model import EventKind, ItemKind
+from routing.monthly_loop import MINUTES_REMINDER_BUSINESS_DAYS
 from routing.protocol import Protocol
 from routing.protocol_file import load_protocol
 from store.db import make_engine
@@ -73,6 +78,10 @@ BUTTONS: dict[str, str] = {
                           "members present, topics, resources, comments).",
     "Write the update": "opens the month's CST update form, with the figures already drafted from cstbot's "
                         "records; add highlights, concerns and asks (all optional) and send it.",
+    "Acknowledge": "tells the lead facilitator you have read the month's CST update; their Home tab counts who has.",
+    "Got it": "confirms you have the management team's minutes; the sender's Home tab counts who has them.",
+    "Share with my team": "passes the minutes on to your team's members by DM, with a note from you if you like; "
+                          "it is recorded, so a co-facilitator is not asked to do it again.",
 }
 
 
@@ -122,7 +131,10 @@ PAGES: tuple[Page, ...] = (
                   "told.", "match_to_trainer"),
           Section("The monthly coaching log", "Before the log is due you are reminded to add your "
                   "interactions; training is not a coaching interaction (it goes in the DESE activity log).",
-                  "log_reminder_member"))),
+                  "log_reminder_member"),
+          Section("Management team minutes", "When your facilitator passes on the management team's minutes "
+                  "(*Share with my team*), they reach you by DM with the facilitator's note. Your Home tab lists "
+                  "the last three minutes that reached you.", "minutes_to_member"))),
     Page("cst-facilitator", Role.FACILITATOR,
          "The CST facilitator is the conduit of information: district requests and members' questions come to "
          "you, you answer or escalate them to the lead facilitator, you run trainer matching, and you submit the "
@@ -138,23 +150,45 @@ PAGES: tuple[Page, ...] = (
                   "answer_to_chain"),
           Section("The monthly coaching log", "You are reminded before the log is due; *Review & submit* on the "
                   "Home tab (or in the reminder) shows the month's entries. The log is due {log_due_days} "
-                  "business days after the month ends.", "log_reminder_facilitator"))),
+                  "business days after the month ends.", "log_reminder_facilitator"),
+          Section("Management team minutes", "The management team's minutes reach every facilitator. *Got it* "
+                  "confirms you have them; *Share with my team* passes them on to your team's members. If you "
+                  "have not confirmed after {minutes_reminder_days} business days you are reminded once. Your "
+                  "Home tab lists the last three minutes that reached you.", "minutes_to_facilitator"))),
     Page("lead-facilitator", Role.LEAD,
          "Lead facilitators answer what the facilitators escalate, pass on to the management team what needs it, "
          "and give the management team a monthly CST update.",
-         ("/cst inbox", "/cst ask", "/cst help", "the Home tab"),
+         ("/cst update", "/cst inbox", "/cst ask", "/cst help", "the Home tab"),
          (Section("Escalations", "A facilitator's escalation (or an item no facilitator answered in time) "
                   "reaches the first available lead facilitator, with {lead_days} business days to answer or "
                   "escalate to the management team.", "lead_card"),
-          Section("The monthly CST update", "A reminder comes a few days before the update to the management "
-                  "team is due.", "lead_update_reminder"))),
+          Section("The monthly CST update", "Once a month you send the management team the CST update for the "
+                  "month just ended, due {lead_update_days} business days after it: `/cst update`, or *Write the "
+                  "update* on the reminder that comes a few days before (and once more if it is late). The form "
+                  "opens with a draft compiled from cstbot's own records, per team and in total: requests "
+                  "received, answered, escalated and moved on by a deadline, the median time to an answer, what "
+                  "is open past its deadline; training requests by the matching stage they reached and how many "
+                  "were matched; each team's coaching log, on time, late or missing. You add highlights, concerns "
+                  "and asks of the management team (all optional; the figures go as they are). With several lead "
+                  "facilitators, each sends their own or one sends it for all. Sending again replaces it: the "
+                  "messages already sent are edited in place.", "lead_update_reminder"),
+          Section("Who has read it", "Your Home tab shows when you sent it and how many management team members "
+                  "have acknowledged it, naming those who have not."))),
     Page("management-team", Role.MANAGEMENT,
          "The management team receives the lead facilitators' monthly CST updates and what they escalate, and "
          "shares its meeting minutes with the facilitators.",
-         ("/cst inbox", "/cst help", "the Home tab"),
+         ("/cst minutes", "/cst inbox", "/cst help", "the Home tab"),
          (Section("Escalations", "An item escalated past the lead facilitators reaches the management team, the "
                   "last tier: {management_days} business days, after which it stays yours and the admins are "
-                  "told.", "management_card"),)),
+                  "told.", "management_card"),
+          Section("The monthly CST update", "The lead facilitators' update reaches you by DM (and any updates "
+                  "channel). *Acknowledge* it so they know it reached you. Your Home tab shows the month's update, "
+                  "or that it is not yet received and when it is due.", "update_to_management"),
+          Section("Sharing your meeting's minutes", "`/cst minutes` (or *Share meeting minutes* on your Home "
+                  "tab): the meeting date, and the minutes as text (up to 3,000 characters), a link, an uploaded "
+                  "file, or any of them; decisions and action items if you like. They go to every CST "
+                  "facilitator and minutes channel; your Home tab shows how many facilitators have them and who "
+                  "has not confirmed yet."))),
     Page("state-contact", Role.STATE_CONTACT,
          "State trainer-match contacts (staff with Collaborative Work FTE) are the last stop of trainer matching: "
          "you are asked only for what the team and the other CSTs could not match, and only when the request's "
@@ -291,6 +325,7 @@ class _Play:
         self.done()
 
         self._reminders(team, facilitator, member, lead)
+        self._monthly_loop(team, facilitator, member, lead, management)
         return self.found
 
     def take_management(self, item_id: int, management: Person, admin: Person) -> None:
@@ -318,6 +353,25 @@ class _Play:
         self.take("lead_update_reminder", lead)
         self.done()
 
+    def _monthly_loop(self, team: str, facilitator: Person, member: Person, lead: Person, management: Person) -> None:
+        """The lead's update to the management team; the management team's minutes to the facilitators, on."""
+        form = UpdateForm(month="2026-11", token="docs-update", revision=0, for_all=True,
+                          texts={"highlights": "Two districts launched data teams.", "concerns": "",
+                                 "asks": "Confirm the spring site-visit calendar."})
+        updates.send(self.deps, self.d, lead, form)
+        self.take("update_to_management", management)
+        self.done()
+        today = self.clock.now.astimezone(self.protocol.timezone).date()
+        sent = minutes.send(self.deps, self.d, management, MinutesForm(
+            token="docs-minutes", meeting_date=today - timedelta(days=1), text="Spring site visits: March 2-20.",
+            link="https://docs.example.org/mmd/minutes", action_items="Send your teams' dates by January 15."))
+        self.take("minutes_to_facilitator", facilitator)
+        self.done()
+        minutes.share(self.deps, self.d, facilitator, ShareForm(minutes_id=sent.minutes.id,
+                                                                note="Please hold March 2-20."))
+        self.take("minutes_to_member", member)
+        self.done()
+
 
 # --- the pages -----------------------------------------------------------------------------------------------
 
@@ -331,6 +385,8 @@ def facts(protocol: Protocol) -> dict[str, Any]:
         "management_days": days.get("management"),
         "remind_hours": f"{question.tiers[0].remind_before_hours:g}",
         "log_due_days": protocol.reporting.log_due_days,
+        "lead_update_days": protocol.reporting.lead_update_due_days,
+        "minutes_reminder_days": MINUTES_REMINDER_BUSINESS_DAYS,
     }
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.ids import Action
-from bot.slack.format import mention, slack_date, split_for_sections
-from routing.directory import Directory
+from bot.slack.format import addressed_to, mention, slack_date, split_for_sections
+from routing.directory import Directory, Role
+from routing.protocol import Protocol
 from store.models import Minutes, MinutesShare
 from templates import render_json, render_text
 
@@ -31,9 +32,11 @@ class Reader:
     share: MinutesShare | None = None  # member: the share that reached them
     team: str = ""  # member: the team it was shared with
     teams: dict[int, str] = field(default_factory=dict)  # team id -> name, to name the shares
+    person_id: int | None = None  # a person's copy: whose
 
 
-def minutes_message(minutes: Minutes, reader: Reader, *, directory: Directory, tz: ZoneInfo) -> dict:
+def minutes_message(minutes: Minutes, reader: Reader, *, directory: Directory, protocol: Protocol,
+                    tz: ZoneInfo) -> dict:
     """The minutes as a chat.postMessage / chat.update body: {"text", "blocks"}."""
     common = {
         "reader": reader.kind, "meeting": meeting_label(minutes), "sender": mention(directory, minutes.sender_id),
@@ -54,8 +57,10 @@ def minutes_message(minutes: Minutes, reader: Reader, *, directory: Directory, t
                             "text": "Share with my team", "style": None})
     files = [{"permalink": f["permalink"], "name": _label(f.get("name") or "") or "the file"}
              for f in minutes.files if f.get("permalink")]
+    role = {"facilitator": Role.FACILITATOR, "member": Role.MEMBER}.get(reader.kind)
     blocks = render_json(
         "cards/minutes.json.j2",
+        addressed_to=addressed_to(directory, protocol, reader.person_id, role) if reader.person_id else "",
         headline=render_text("messages/minutes_headline.md.j2", **common).strip(),
         byline=render_text("messages/minutes_byline.md.j2", sent=slack_date(minutes.sent_at, tz), **common).strip(),
         fields=[{"label": label, "pieces": split_for_sections(getattr(minutes, key))}

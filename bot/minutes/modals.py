@@ -19,16 +19,17 @@ BLOCKS = {"date": Block.MEETING_DATE.value, "text": Block.MINUTES_TEXT.value, "l
           "files": Block.FILES.value, "decisions": Block.DECISIONS.value, "actions": Block.ACTION_ITEMS.value}
 
 
-def minutes_modal(*, intro: str, today: date, token: str) -> dict:
+def minutes_modal(*, intro: str, today: date, token: str, acting: int) -> dict:
+    # "as": who fills it in (one Slack account may play several roster people: `cstbot roster try`)
     return render_json("modals/minutes.json.j2", callback_id=Callback.MINUTES.value,
-                       metadata=json.dumps({"token": token}), intro=intro, today=today.isoformat(), blocks=BLOCKS,
-                       max_text=MAX_TEXT, max_files=MAX_FILES)
+                       metadata=json.dumps({"token": token, "as": acting}), intro=intro, today=today.isoformat(),
+                       blocks=BLOCKS, max_text=MAX_TEXT, max_files=MAX_FILES)
 
 
-def share_modal(*, minutes_id: int, intro: str) -> dict:
+def share_modal(*, minutes_id: int, intro: str, acting: int) -> dict:
     return render_json("modals/minutes_share.json.j2", callback_id=Callback.MINUTES_SHARE.value,
-                       metadata=json.dumps({"minutes_id": minutes_id}), intro=intro, block_id=Block.NOTE.value,
-                       max_note=MAX_NOTE)
+                       metadata=json.dumps({"minutes_id": minutes_id, "as": acting}), intro=intro,
+                       block_id=Block.NOTE.value, max_note=MAX_NOTE)
 
 
 def _too_long(value: str, limit: int) -> str:

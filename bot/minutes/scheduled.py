@@ -12,8 +12,9 @@ from bot.deps import Deps
 from bot.ids import Action
 from bot.minutes.cards import meeting_label
 from bot.minutes.service import subject
-from bot.slack.format import mention, slack_date
+from bot.slack.format import addressed_to, mention, slack_date
 from routing import monthly_loop as rules
+from routing.directory import Role
 from store import cards as card_repo
 from store import minutes as repo
 
@@ -42,5 +43,6 @@ def run_minutes_reminders(deps: Deps, now: datetime) -> ReminderStats:
                 "button": {"action_id": Action.MINUTES_ACK.value, "value": str(minutes.id), "text": "Got it"},
             }
             remind_once(session, kind=MINUTES_REMINDER, period=card.subject, person=person,
-                        template="minutes_reminder", context=context, now=now, stats=stats)
+                        template="minutes_reminder", context=context, now=now, stats=stats,
+                        addressed_to=addressed_to(directory, protocol, person.id, Role.FACILITATOR))
     return stats

@@ -68,7 +68,7 @@ def form(deps: Deps, directory: Directory, person: Person) -> dict | str:
         channel_count = len(channels(session))
     intro = _says("minutes_intro", facilitators=len(rules.minutes_readers(directory)), channels=channel_count,
                   reminder_days=rules.MINUTES_REMINDER_BUSINESS_DAYS)
-    return modals.minutes_modal(intro=intro, today=today(deps), token=secrets.token_urlsafe(16))
+    return modals.minutes_modal(intro=intro, today=today(deps), token=secrets.token_urlsafe(16), acting=person.id)
 
 
 # --- rendering a copy ----------------------------------------------------------------------------------------
@@ -80,11 +80,12 @@ def _facilitator_reader(directory: Directory, person_id: int, card: MessageCard 
     done = {s.team_id: s for s in shares}
     mine = tuple(done[t] for t in teams if t in done)
     return cards.Reader("facilitator", acked_at=card.acked_at if card else None, shares=mine,
-                        can_share=any(t not in done for t in teams), teams=teams)
+                        can_share=any(t not in done for t in teams), teams=teams, person_id=person_id)
 
 
 def _message(deps: Deps, directory: Directory, minutes: Minutes, reader: cards.Reader) -> dict:
-    return cards.minutes_message(minutes, reader, directory=directory, tz=deps.settings.timezone)
+    return cards.minutes_message(minutes, reader, directory=directory, protocol=deps.protocols.current,
+                                 tz=deps.settings.timezone)
 
 
 # --- sharing the minutes -------------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def share_form(deps: Deps, directory: Directory, person: Person, minutes_id: int
     members = {p.id for t in todo for p in rules.team_audience(directory, t.id)}
     intro = _says("minutes_share_intro", meeting=meeting_label(row), members=len(members),
                   teams=[t.name for t in todo])
-    return modals.share_modal(minutes_id=row.id, intro=intro)
+    return modals.share_modal(minutes_id=row.id, intro=intro, acting=person.id)
 
 
 def share(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> str:
@@ -218,7 +219,8 @@ def share(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> 
             if not audience:
                 nobody.append(team.name)
             for member in audience:
-                message = _message(deps, directory, row, cards.Reader("member", share=share_row, team=team.name))
+                message = _message(deps, directory, row, cards.Reader("member", share=share_row, team=team.name,
+                                                                     person_id=member.id))
                 if member.id in reached:
                     continue  # on two of the facilitator's teams: one copy
                 reached.add(member.id)

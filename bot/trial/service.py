@@ -56,6 +56,18 @@ PREFERENCES: dict[str, tuple[Role, ...]] = {
     Callback.TRAIN.value: ASKING,
     Callback.LOG.value: LOGGING,
     Callback.SEND_TO_FACILITATOR.value: (Role.MEMBER, Role.FACILITATOR),
+    # The monthly loop: the lead's CST update, the management team's acknowledgement and minutes, the
+    # facilitators' Got it and Share with my team.
+    "update": (Role.LEAD,),
+    Action.UPDATE_OPEN.value: (Role.LEAD,),
+    Callback.UPDATE.value: (Role.LEAD,),
+    Action.UPDATE_ACK.value: (Role.MANAGEMENT,),
+    "minutes": (Role.MANAGEMENT,),
+    Action.MINUTES_OPEN.value: (Role.MANAGEMENT,),
+    Callback.MINUTES.value: (Role.MANAGEMENT,),
+    Action.MINUTES_ACK.value: (Role.FACILITATOR,),
+    Action.MINUTES_SHARE.value: (Role.FACILITATOR,),
+    Callback.MINUTES_SHARE.value: (Role.FACILITATOR,),
 }
 
 

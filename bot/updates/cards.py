@@ -7,9 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.ids import Action
-from bot.slack.format import mention, slack_date, split_for_sections
+from bot.slack.format import addressed_to, mention, slack_date, split_for_sections
 from routing.coaching_log import month_label
-from routing.directory import Directory
+from routing.directory import Directory, Role
 from routing.protocol import Protocol
 from store.figures import MonthFigures
 from store.models import LeadUpdate
@@ -52,6 +52,7 @@ class Reader:
     kind: str  # "person" | "channel"
     acked_at: datetime | None = None
     acked_by: tuple[int, ...] = ()
+    person_id: int | None = None  # a person's copy: whose
 
 
 def update_message(update: LeadUpdate, reader: Reader, *, directory: Directory, protocol: Protocol,
@@ -61,6 +62,7 @@ def update_message(update: LeadUpdate, reader: Reader, *, directory: Directory, 
     label = month_label(update.month)
     blocks = render_json(
         "cards/lead_update.json.j2",
+        addressed_to=addressed_to(directory, protocol, reader.person_id, Role.MANAGEMENT) if reader.person_id else "",
         month_label=label,
         lead=mention(directory, update.lead_id),
         for_all=update.for_all,

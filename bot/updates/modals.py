@@ -23,14 +23,15 @@ HINTS = {
 
 
 def update_modal(*, month: str, intro: str, figures: list[str], existing: LeadUpdate | None, several_leads: bool,
-                 token: str) -> dict:
+                 token: str, acting: int) -> dict:
     year, number = (int(x) for x in month.split("-"))
     fields = [
         {"block": BLOCKS[key].value, "label": label, "hint": HINTS[key],
          "value": getattr(existing, key) if existing is not None else ""}
         for key, label in FIELDS
     ]
-    meta = {"month": month, "token": token, "revision": existing.revision if existing is not None else 0}
+    # "as": who fills it in (one Slack account may play several roster people: `cstbot roster try`)
+    meta = {"month": month, "token": token, "revision": existing.revision if existing is not None else 0, "as": acting}
     return render_json(
         "modals/lead_update.json.j2",
         callback_id=Callback.UPDATE.value,

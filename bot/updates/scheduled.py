@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from bot.delivery.reminders import ReminderStats, remind_once
 from bot.deps import Deps
 from bot.ids import Action
-from bot.slack.format import mention, slack_date
+from bot.slack.format import addressed_to, mention, slack_date
 from bot.updates.service import month_due
 from routing import monthly_loop as rules
 from routing.coaching_log import month_label
+from routing.directory import Role
 from store import updates as repo
 
 # Kept from when the reminder lived with the coaching log: a lead reminded before the move is not reminded again.
@@ -43,5 +44,6 @@ def run_lead_updates(deps: Deps, now: datetime) -> ReminderStats:
                 "button": {"action_id": Action.UPDATE_OPEN.value, "value": month, "text": "Write the update"},
             }
             remind_once(session, kind=LEAD_UPDATE_LATE if late else LEAD_UPDATE, period=month, person=lead,
-                        template="update_reminder", context=context, now=now, stats=stats)
+                        template="update_reminder", context=context, now=now, stats=stats,
+                        addressed_to=addressed_to(directory, protocol, lead.id, Role.LEAD))
     return stats

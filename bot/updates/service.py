@@ -106,7 +106,7 @@ def form(deps: Deps, directory: Directory, lead: Person, month: str | None = Non
     )
     return modals.update_modal(month=month, intro=intro, figures=cards.figures_sections(figures, protocol, tz),
                                existing=existing, several_leads=len(rules.leads(directory)) > 1,
-                               token=secrets.token_urlsafe(16))
+                               token=secrets.token_urlsafe(16), acting=lead.id)
 
 
 # --- sending -------------------------------------------------------------------------------------------------
@@ -162,7 +162,8 @@ def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate
     for person in rules.update_readers(directory):
         key = delivery.person_key(person.id)
         card = existing.get(key)
-        message = _message(deps, directory, row, cards.Reader("person", card.acked_at if card else None))
+        message = _message(deps, directory, row, cards.Reader("person", card.acked_at if card else None,
+                                                             person_id=person.id))
         if not person.slack_id:
             delivery.undeliverable(session, person=person, message=message, what="the CST update", now=now,
                                    dedupe_key=f"{subject(row.id)}:{row.revision}:unreachable:{person.id}")
@@ -183,7 +184,8 @@ def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate
     for key, card in existing.items():
         if key in current or card.post_outbox_id is None or row.revision == 1:
             continue
-        reader = cards.Reader("person", card.acked_at) if card.recipient_id is not None else None
+        reader = (cards.Reader("person", card.acked_at, person_id=card.recipient_id)
+                  if card.recipient_id is not None else None)
         delivery.edit(session, card=card, message=_message(deps, directory, row, reader) if reader else channel_message,
                       now=now)
     return readers, len(channel_ids), tuple(missing)
@@ -231,8 +233,8 @@ def acknowledge(deps: Deps, directory: Directory, person: Person, update_id: int
             return _says("update_already_acked", when=slack_date(card.acked_at, deps.settings.timezone))
         existing = card_repo.of_subject(session=session, subject=subject(row.id))
         if card.post_outbox_id is not None:
-            delivery.edit(session, card=card, message=_message(deps, directory, row, cards.Reader("person", now)),
-                          now=now)
+            mine = _message(deps, directory, row, cards.Reader("person", now, person_id=person.id))
+            delivery.edit(session, card=card, message=mine, now=now)
         channel_message = _message(deps, directory, row, cards.Reader("channel", acked_by=_acked_by(existing)))
         for other in existing:
             if other.key.startswith("channel:") and other.post_outbox_id is not None:
