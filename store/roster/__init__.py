@@ -71,6 +71,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from routing.errors import CstbotError
+from store.memory import gc_paused
 from store.roster.model import Loc, Problem, RawRoster, Roster, RosterError
 from store.roster.sheets import read_csv_dir, read_xlsx, write_csv, write_xlsx
 from store.roster.sync import (
@@ -114,7 +115,8 @@ def read_raw(path: str | Path) -> RawRoster:
 
 def read_roster(path: str | Path) -> Roster:
     """Read and validate a roster file. Raises RosterError listing every problem."""
-    return build(read_raw(path))
+    with gc_paused():  # hundreds of thousands of records and cells, none of them garbage
+        return build(read_raw(path))
 
 
 def parse_yaml(text: str, *, source: str = "<roster>") -> Roster:

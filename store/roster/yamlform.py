@@ -3,23 +3,45 @@
 The file is composed (not loaded) so every node keeps its marks; scalars are taken as their text
 (`name: No` stays "No", `slack_id: 012` stays "012") and typed later by the validator, exactly like a
 sheet cell. Duplicate keys, which a YAML loader silently overwrites, are reported.
+
+The long sections (people, teams, districts, the role lists) are streamed: each entry is composed, turned into
+a record and dropped, so the file's node tree (about 25 times the file's size in memory: 400 MB for every US
+state's roster) never exists whole. Events come from libyaml's C parser when PyYAML has it (`yaml.CSafeLoader`),
+composed by PyYAML's own composer, so anchors, aliases and every error message stay YAML's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import yaml
+from yaml.composer import Composer
+from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from routing.vocabulary import suggest
 from store.roster.model import Cell, Loc, Problem, RawRoster, Record
 
-# The C composer (when PyYAML was built with libyaml) is faster on big rosters; the marks are the same.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:  # libyaml's parser (PyYAML built with it): about five times faster than the pure-Python one
+    from yaml._yaml import CParser
+
+    class _Loader(CParser, Composer, Resolver):  # type: ignore[misc]
+        """Events from the C parser, composed one node at a time by PyYAML's composer."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.SafeLoader  # type: ignore[misc,assignment]
 
 NULL_TAG = "tag:yaml.org,2002:null"
 
 ROLE_SECTIONS = {"leads": "lead", "management_team": "management", "state_contacts": "state_contact", "admins": "admin"}
 SECTIONS = ("organization", "people", "teams", "districts", *ROLE_SECTIONS, "channels")
+STREAMED = frozenset({"people", "teams", "districts", *ROLE_SECTIONS})  # list sections read entry by entry
 PERSON_KEYS = ("email", "name", "slack_id", "away_until")
 TEAM_KEYS = ("name", "zone", "region", "facilitator", "members")
 MEMBER_KEYS = ("person", "expertise", "fte", "fte_available", "home_center", "fit")
@@ -30,9 +52,15 @@ ROLE_KEYS = ("person", "expertise", "fte", "home_center")
 class _Reader:
     def __init__(self, source: str) -> None:
         self.raw = RawRoster(source=source, form="yaml")
+        self._locs: dict[int, Loc] = {}
+        self._sections: dict[str, Node] = {}  # section name -> its key node (the first occurrence)  # one Loc per line, shared by the line's cells (a person is one line)
 
     def loc(self, node: Node) -> Loc:
-        return Loc(self.raw.source, form="yaml", line=node.start_mark.line + 1)
+        line = node.start_mark.line + 1
+        found = self._locs.get(line)
+        if found is None:
+            found = self._locs[line] = Loc(self.raw.source, form="yaml", line=line)
+        return found
 
     def error(self, node: Node, message: str) -> None:
         self.raw.problems.append(Problem(self.loc(node), message))
@@ -102,8 +130,10 @@ class _Reader:
     # --- sections ---------------------------------------------------------------------------------------
     def read(self, text: str) -> RawRoster:
         try:
-            root = yaml.compose(text, Loader=_Loader)
+            self._read(_Loader(text))
         except yaml.YAMLError as exc:
+            # As if the file had been composed whole first: a syntax error is the only problem reported.
+            self.raw = RawRoster(source=self.raw.source, form="yaml")
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
             if context and context_mark is not None and context_mark is not mark:
@@ -113,33 +143,97 @@ class _Reader:
             if mark is not None:
                 loc = Loc(self.raw.source, form="yaml", line=mark.line + 1, column=mark.column + 1)
             self.raw.problems.append(Problem(loc, f"YAML syntax error: {detail or exc}"))
-            return self.raw
-        if root is None:
-            self.raw.problems.append(Problem(self.raw.loc, "the file is empty"))
-            return self.raw
-        if not isinstance(root, MappingNode):
-            self.error(root, "the top level must be a mapping: organization:, people:, teams:, districts:, ...")
-            return self.raw
-        sections = self.mapping(root, "the roster", SECTIONS)
-        for key, (key_node, value) in sections.items():
-            if key == "organization":
-                self.raw.organization = self.cell(value)
-            elif key == "people":
-                for node in self.sequence(value, "people"):
-                    self.add("people", self.record(node, "a person", PERSON_KEYS))
-            elif key == "teams":
-                for node in self.sequence(value, "teams"):
-                    self.team(node)
-            elif key == "districts":
-                for node in self.sequence(value, "districts"):
-                    self.add("districts", self.record(node, "a district", DISTRICT_KEYS))
-            elif key in ROLE_SECTIONS:
-                role = Cell(ROLE_SECTIONS[key], self.loc(key_node))
-                for node in self.sequence(value, key):
-                    self.add("roles", self.ref_record(node, f"an entry of {key}", role=role))
-            elif key == "channels":
-                self.channels(value)
         return self.raw
+
+    def _read(self, loader: _Loader) -> None:
+        """The document, section by section, in file order; what `yaml.compose` would check, checked too."""
+        loader.get_event()  # stream start
+        if loader.check_event(StreamEndEvent):
+            self.raw.problems.append(Problem(self.raw.loc, "the file is empty"))
+            return
+        loader.get_event()  # document start
+        if not loader.check_event(MappingStartEvent) or loader.peek_event().anchor is not None:
+            root = loader.compose_node(None, None)
+            self._end_document(loader, root.start_mark)
+            if not isinstance(root, MappingNode):
+                self.error(root, "the top level must be a mapping: organization:, people:, teams:, districts:, ...")
+                return
+            for key_node, value in root.value:
+                self._section(key_node, lambda value=value: value, loader=None)
+            return
+        start = loader.get_event()
+        while not loader.check_event(MappingEndEvent):
+            key_node = loader.compose_node(None, None)
+            self._section(key_node, lambda: loader.compose_node(None, None), loader=loader)
+        loader.get_event()
+        self._end_document(loader, start.start_mark)
+
+    def _end_document(self, loader: _Loader, root_mark) -> None:
+        loader.get_event()  # document end
+        if not loader.check_event(StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", root_mark, "but found another document", event.start_mark
+            )
+        loader.get_event()
+
+    def _section(self, key_node: Node, value: Callable[[], Node], *, loader: _Loader | None) -> None:
+        """One top-level entry. `value` composes its value; with a `loader`, a list section is streamed instead,
+        one entry at a time (an anchored list is composed whole, so its anchor can be referred to)."""
+        key = self._section_key(key_node)
+        streamable = (
+            loader is not None
+            and key in STREAMED
+            and loader.check_event(SequenceStartEvent)
+            and loader.peek_event().anchor is None
+        )
+        if not streamable:
+            node = value()
+            if key is not None:
+                self._section_items(key, key_node, self.sequence(node, key) if key in STREAMED else node)
+            return
+        loader.get_event()
+        self._section_items(key, key_node, _items(loader))
+
+    def _section_key(self, key_node: Node) -> str | None:
+        """The section's name, or None (reported) for a key that is not a name, a duplicate or unknown."""
+        if not isinstance(key_node, ScalarNode):
+            self.error(key_node, "a key in the roster must be a name")
+            return None
+        key = key_node.value
+        if key in self._sections:
+            first = self._sections[key]
+            self.error(key_node, f"duplicate key {key!r} in the roster (also at line {first.start_mark.line + 1})")
+            return None
+        if key not in SECTIONS:
+            hint = suggest(key, SECTIONS)
+            self.error(
+                key_node,
+                f"unknown key {key!r} in the roster: "
+                + (f"did you mean {hint!r}?" if hint else f"use {', '.join(SECTIONS)}"),
+            )
+            return None
+        self._sections[key] = key_node
+        return key
+
+    def _section_items(self, key: str, key_node: Node, value) -> None:
+        if key == "organization":
+            self.raw.organization = self.cell(value)
+        elif key == "people":
+            for node in value:
+                self.add("people", self.record(node, "a person", PERSON_KEYS))
+        elif key == "teams":
+            for node in value:
+                self.team(node)
+        elif key == "districts":
+            for node in value:
+                self.add("districts", self.record(node, "a district", DISTRICT_KEYS))
+        elif key in ROLE_SECTIONS:
+            role = Cell(ROLE_SECTIONS[key], self.loc(key_node))
+            for node in value:
+                self.add("roles", self.ref_record(node, f"an entry of {key}", role=role))
+        elif key == "channels":
+            self.channels(value)
 
     def team(self, node: Node) -> None:
         if not isinstance(node, MappingNode):
@@ -179,6 +273,13 @@ class _Reader:
                 self.raw.records["channels"].append(
                     Record(self.loc(item), {"purpose": Cell(purpose, self.loc(key_node)), "channel": self.cell(item)})
                 )
+
+
+def _items(loader: _Loader):
+    """The entries of the list whose start event was just read, composed one at a time."""
+    while not loader.check_event(SequenceEndEvent):
+        yield loader.compose_node(None, None)
+    loader.get_event()
 
 
 def read_yaml(text: str, *, source: str = "<roster>") -> RawRoster:
