@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import store.models  # noqa: F401  (registers every table)
+from bot.cli.progress import ProgressBar
 from bot.settings import Settings, load_settings
 from routing.directory import Directory, Person, Role
 from routing.errors import CstbotError
@@ -75,14 +76,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def import_command(args: argparse.Namespace) -> int:
     from store.roster import import_roster, read_roster
+    from store.roster.sync import STEPS
 
     settings = load_settings()
-    roster = read_roster(args.file)  # a bad file fails before the database is touched
-    engine = open_engine(settings.database_url)
-    try:
-        report = import_roster(roster, engine=engine, lookup=slack_lookup(settings), dry_run=args.dry_run)
-    finally:
-        engine.dispose()
+    with ProgressBar(STEPS) as progress:  # on a terminal only: a big roster takes a while
+        roster = read_roster(args.file, progress=progress)  # a bad file fails before the database is touched
+        engine = open_engine(settings.database_url)
+        try:
+            report = import_roster(
+                roster, engine=engine, lookup=slack_lookup(settings), dry_run=args.dry_run, progress=progress
+            )
+        finally:
+            engine.dispose()
     # A real import lists its edits (additions are only counted); a dry run lists everything it would do.
     listed = [c for c in report.changes if report.dry_run or c.action != "added"]
     print(

@@ -79,6 +79,7 @@ from store.roster.sync import (
     ImportReport,
     Lookup,
     LookupFailed,
+    Progress,
     Unresolved,
     import_roster,
     people_to_look_up,
@@ -113,10 +114,15 @@ def read_raw(path: str | Path) -> RawRoster:
     return read_yaml(text, source=str(path))
 
 
-def read_roster(path: str | Path) -> Roster:
+def read_roster(path: str | Path, *, progress: Progress | None = None) -> Roster:
     """Read and validate a roster file. Raises RosterError listing every problem."""
     with gc_paused():  # hundreds of thousands of records and cells, none of them garbage
-        return build(read_raw(path))
+        if progress:
+            progress("reading")
+        raw = read_raw(path)
+        if progress:
+            progress("checking")
+        return build(raw)
 
 
 def parse_yaml(text: str, *, source: str = "<roster>") -> Roster:
@@ -131,6 +137,7 @@ __all__ = [
     "Lookup",
     "LookupFailed",
     "Problem",
+    "Progress",
     "Roster",
     "RosterError",
     "Unresolved",

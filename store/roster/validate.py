@@ -73,6 +73,8 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._canonical: dict[tuple[str, str], str | None] = {}  # (kind, text) -> canonical name (each kind's
+        # choices are the same throughout one roster)
 
     def error(self, loc: Loc, message: str) -> None:
         self.problems.append(Problem(loc, message))
@@ -83,6 +85,12 @@ class _Checker:
     # --- scalars ------------------------------------------------------------------------------------------
     def text(self, cell: Cell, field: str, *, max_len: int = MAX_TEXT) -> str | None:
         value = cell.value
+        if value.__class__ is str:  # most cells (every YAML scalar): the general path below, made short
+            text = value.strip()
+            if len(text) > max_len:
+                self.error(cell.loc, f"{field} is longer than {max_len} characters")
+                return None
+            return text or None
         if value is None:
             return None
         if isinstance(value, list | dict):
@@ -162,10 +170,12 @@ class _Checker:
         text = self.text(cell, kind)
         if text is None:
             return None
-        choices = tuple(choices)
-        found = canonical(text, choices)
+        try:  # a big roster names the same few areas and zones a hundred thousand times
+            found = self._canonical[kind, text]
+        except KeyError:
+            found = self._canonical[kind, text] = canonical(text, tuple(choices))
         if found is None:
-            self.error(cell.loc, unknown_message(kind, text, choices))
+            self.error(cell.loc, unknown_message(kind, text, tuple(choices)))
         return found
 
     def expertise(self, cell: Cell) -> tuple[str, ...]:

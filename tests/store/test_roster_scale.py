@@ -101,7 +101,8 @@ def _changed(roster: Roster) -> Roster:
         staff_keys = tuple(ref(k) for k in d.staff)
         if i % 40 == 3:
             staff_keys = staff_keys[1:] + (arrivals[i % 3].key,) if staff_keys else staff_keys
-        districts.append(dataclasses.replace(d, team=team, staff=staff_keys, center=d.center if i % 9 else "Summit RPDC"))
+        center = d.center if i % 9 else "Summit RPDC"
+        districts.append(dataclasses.replace(d, team=team, staff=staff_keys, center=center))
     arrivals_staffed = {k for d in districts for k in d.staff}
     arrivals.append(PersonSpec(name="Extra Staff", email="extra.staff@arrivals.example", slack_id="UEXTRA0001"))
     new_people.append(arrivals[-1])
@@ -179,3 +180,47 @@ def test_a_generated_roster_is_deterministic_and_in_the_documented_shape():
     assert (len(state.teams), len(state.districts), len(state.people)) == (6, 25, 45)
     large = parse_yaml(generate("large"))
     assert (len(large.teams), len(large.districts), len(large.people)) == (60, 1_500, 4_176)
+
+
+def _statements(engine: Engine, roster: Roster) -> int:
+    """How many statements one import sends (an executemany or a COPY counts once)."""
+    from sqlalchemy import event
+
+    count = 0
+
+    def seen(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            sync_roster(roster, session=session, now=T0)
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return count
+
+
+def test_an_import_sends_as_many_statements_for_1000_districts_as_for_25(engine, reference, us_reduced):
+    small = parse_yaml(generate("state"), source="state.yaml")
+    first = (_statements(reference, small), _statements(engine, us_reduced))
+    assert first[0] == first[1] and first[0] < 40, first
+    again = (_statements(reference, small), _statements(engine, us_reduced))  # nothing changed: reads only
+    assert again[0] == again[1] and again[0] < first[0], again
+
+
+def test_a_conflicting_bulk_insert_is_sqlalchemy_s_integrity_error(engine):
+    """COPY goes around SQLAlchemy on PostgreSQL: its unique violation must still reach import_roster's handler,
+    which turns it into a one-line error."""
+    from sqlalchemy.exc import IntegrityError
+
+    from store import models
+    from store.roster.sync import _bulk_insert
+
+    row = {"name": "Team A", "zone": None, "region": None, "active": True, "created_at": T0, "updated_at": T0}
+    with Session(engine) as session:
+        conn = session.connection()
+        _bulk_insert(conn, models.Team.__table__, [row])
+        with pytest.raises(IntegrityError):
+            _bulk_insert(conn, models.Team.__table__, [row])
