@@ -164,79 +164,59 @@ class Directory:
         pid = self._by_email.get(email.lower())
         return self.people.get(pid) if pid is not None else None
 
-    def roles_of(self, person_id: int) -> frozenset[Role]:
-        roles: set[Role] = set()
-        for m in self.memberships:
-            if m.person_id == person_id and m.active and self._team_active(m.team_id):
-                roles.add(m.role)
-        for r in self.network_roles:
-            if r.person_id == person_id and r.active:
-                roles.add(r.role)
-        for d in self.districts.values():
-            if d.active and person_id in d.staff:
-                roles.add(Role.DISTRICT_STAFF)
-        return frozenset(roles)
+    # --- lookups -----------------------------------------------------------------------------------------
+    # Each answers from `index` (maps built once, on first use): O(1), or O(the answer), whatever the roster's size.
+    # A request never scans the roster (tests/routing/test_directory_index.py checks both, against plain scans).
 
-    # --- teams --------------------------------------------------------------------------------------
-    def _team_active(self, team_id: int) -> bool:
-        team = self.teams.get(team_id)
-        return team is not None and team.active
+    def roles_of(self, person_id: int) -> frozenset[Role]:
+        return self.index.roles_of(person_id)
 
     def team_memberships(self, team_id: int, *, role: Role | None = None) -> tuple[Membership, ...]:
-        return tuple(
-            m
-            for m in self.memberships
-            if m.team_id == team_id and m.active and (role is None or m.role == role)
-        )
+        """The team's active memberships (its facilitator's and members'), in roster order."""
+        return self.index.team_memberships(team_id, role=role)
 
     def memberships_of(self, person_id: int) -> tuple[Membership, ...]:
-        return tuple(
-            m for m in self.memberships if m.person_id == person_id and m.active and self._team_active(m.team_id)
-        )
+        """The person's active memberships of active teams."""
+        return self.index.memberships_of(person_id)
 
     def facilitators_of(self, team_id: int) -> tuple[Person, ...]:
         """The team's active facilitators (normally one), whether or not they are away."""
-        return tuple(
-            p
-            for m in self.team_memberships(team_id, role=Role.FACILITATOR)
-            if (p := self.people.get(m.person_id)) is not None and p.active
-        )
+        return self.index.facilitators_of(team_id)
 
     def active_teams(self) -> tuple[Team, ...]:
-        return tuple(t for t in self.teams.values() if t.active)
+        return self.index.active_teams
 
-    # --- districts ----------------------------------------------------------------------------------
     def districts_of_staff(self, person_id: int) -> tuple[District, ...]:
-        return tuple(d for d in self.districts.values() if d.active and person_id in d.staff)
+        """The active districts the person is staff of."""
+        return self.index.districts_of_staff(person_id)
 
     def districts_of_team(self, team_id: int) -> tuple[District, ...]:
-        return tuple(d for d in self.districts.values() if d.active and d.team_id == team_id)
+        """The team's active districts."""
+        return self.index.districts_of_team(team_id)
 
-    # --- network roles ------------------------------------------------------------------------------
+    def active_districts(self) -> tuple[District, ...]:
+        """Every active district, by name."""
+        return self.index.districts_by_name
+
     def holders(self, role: Role) -> tuple[Person, ...]:
         """Active people holding a network role (lead, management, state contact, admin), in roster order."""
-        return tuple(
-            p
-            for r in self.network_roles
-            if r.role == role and r.active and (p := self.people.get(r.person_id)) is not None and p.active
-        )
+        return self.index.holders(role)
 
     def network_role(self, person_id: int, role: Role) -> NetworkRole | None:
-        for r in self.network_roles:
-            if r.person_id == person_id and r.role == role and r.active:
-                return r
-        return None
+        """The person's first active row for a network role."""
+        return self.index.network_role(person_id, role)
 
     # --- precomputed lookups (see DirectoryIndex) ---------------------------------------------------------
     @cached_property
     def index(self) -> DirectoryIndex:
-        """The lookups above, answered from maps built once on first use (a Directory never changes)."""
+        """The maps the lookups above answer from, built in one pass on first use (a Directory never changes)."""
         return DirectoryIndex.build(self)
 
 
 # --- precomputed lookups --------------------------------------------------------------------------------------
-# Added for the routing engine's hot paths: the same answers as Directory's methods, from maps built in one pass
-# the first time `directory.index` is read (a Directory never changes). tests/routing checks they always agree.
+# Built in one pass over the roster the first time `directory.index` is read; a process builds it once per roster
+# version (store.directory.DirectoryCache builds it as it loads). tests/routing checks every answer against a plain
+# scan of the roster.
 
 
 @dataclass(frozen=True)
@@ -248,6 +228,9 @@ class DirectoryIndex:
     staff: Mapping[int, tuple[District, ...]]  # by person: active districts they are staff of
     role_holders: Mapping[Role, tuple[Person, ...]]  # active holders of each network role, roster order
     network_roles: Mapping[tuple[int, Role], NetworkRole]  # (person, role) -> first active row
+    team_districts: Mapping[int | None, tuple[District, ...]]  # by team: its active districts
+    active_teams: tuple[Team, ...]
+    districts_by_name: tuple[District, ...]  # every active district, sorted by name
 
     @classmethod
     def build(cls, directory: Directory) -> DirectoryIndex:
@@ -278,8 +261,12 @@ class DirectoryIndex:
             if person is not None and person.active:
                 holders.setdefault(r.role, []).append(person)
         staff: dict[int, list[District]] = {}
+        team_districts: dict[int, list[District]] = {}
+        active_districts: list[District] = []
         for d in directory.districts.values():
             if d.active:
+                active_districts.append(d)
+                team_districts.setdefault(d.team_id, []).append(d)  # None: the districts with no team
                 for pid in dict.fromkeys(d.staff):
                     staff.setdefault(pid, []).append(d)
                     roles.setdefault(pid, set()).add(Role.DISTRICT_STAFF)
@@ -291,6 +278,9 @@ class DirectoryIndex:
             staff=MappingProxyType({k: tuple(v) for k, v in staff.items()}),
             role_holders=MappingProxyType({k: tuple(v) for k, v in holders.items()}),
             network_roles=MappingProxyType(network_roles),
+            team_districts=MappingProxyType({k: tuple(v) for k, v in team_districts.items()}),
+            active_teams=tuple(t for t in teams.values() if t.active),
+            districts_by_name=tuple(sorted(active_districts, key=lambda d: d.name)),
         )
 
     def roles_of(self, person_id: int) -> frozenset[Role]:
@@ -314,3 +304,6 @@ class DirectoryIndex:
 
     def network_role(self, person_id: int, role: Role) -> NetworkRole | None:
         return self.network_roles.get((person_id, role))
+
+    def districts_of_team(self, team_id: int | None) -> tuple[District, ...]:
+        return self.team_districts.get(team_id, ())

@@ -43,12 +43,13 @@ def ask_choices(directory: Directory, person: Person, *, training: bool) -> AskC
     for m in directory.memberships_of(person.id):
         team_districts.extend(directory.districts_of_team(m.team_id))
     if not team_districts and (training or Role.ADMIN in roles or Role.LEAD in roles):
-        team_districts = [d for d in directory.districts.values() if d.active]
-    team_districts.sort(key=lambda d: d.name)
+        districts = directory.active_districts()  # already by name (the index keeps them sorted)
+    else:
+        districts = tuple(sorted(team_districts, key=lambda d: d.name))
     if training:
         # A facilitator or member requests training on a district's behalf: the district must be named.
-        return AskChoices(ItemKind.TRAINING, tuple(team_districts), True, False)
-    return AskChoices(ItemKind.QUESTION, tuple(team_districts), False, True)
+        return AskChoices(ItemKind.TRAINING, districts, True, False)
+    return AskChoices(ItemKind.QUESTION, districts, False, True)
 
 
 def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = "", route_line: str = "",
