@@ -8,6 +8,7 @@ points at someone who has since left still resolves to a name. Eight queries, ho
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -20,6 +21,9 @@ from sqlmodel import Session
 
 from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
 from store import models
+from store.memory import gc_paused
+
+log = logging.getLogger(__name__)
 
 ORGANIZATION_KEY = "organization"  # Meta key holding the organization's name
 VERSION_KEY = "directory_version"  # Meta key changed by every roster import that changes something
@@ -189,38 +193,132 @@ def bump_directory_version(*, session: Session) -> str:
 
 
 class DirectoryCache:
-    """The Directory of this process, reloaded only when a roster import changed it.
+    """The Directory of this process, loaded once per roster version.
 
-    Loading the directory is most of a request's database work. Its version (one indexed read) is checked at
-    most every `recheck_seconds`; in between, requests use the cached directory without touching the database,
-    so a roster import reaches a running process within that many seconds. A database with no version yet
-    (never imported since this code) is loaded every time, uncached.
+    Loading the directory is most of a request's database work (about a second for every US state's roster), so:
+
+    - Its version (one indexed read) is checked at most every `recheck_seconds`; in between, requests use the
+      cached directory without touching the database, so a roster import reaches a running process within that
+      many seconds.
+    - Single flight: on a cold cache one thread loads; the threads that meet it meanwhile wait for that load
+      instead of each loading their own copy.
+    - When the version changes, one background thread loads the new directory while requests keep being answered
+      from the previous one; the new one replaces it when complete (with its index built). `wait_for_reload`
+      lets a request that needs the new version (someone just added) wait for it.
+
+    A database with no version yet (never imported since this code) is loaded every time, uncached.
     """
 
     def __init__(self, recheck_seconds: float = 2.0) -> None:
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._version: str | None = None
         self._directory: Directory | None = None
         self._checked_at = float("-inf")
+        self._loading = False  # a load (cold or background) is under way
+        self._generation = 0  # forget() starts a new one: a load begun before it is not installed
         self.recheck_seconds = recheck_seconds
+        self.loads = 0  # directories this cache loaded (tests and benchmarks read it)
+        self.waiting = 0  # threads waiting for a cold load right now
 
     def get(self, *, session: Session) -> Directory:
-        with self._lock:
+        with self._cond:
             if self._directory is not None and time.monotonic() - self._checked_at < self.recheck_seconds:
                 return self._directory
-        table = models.Meta.__table__  # type: ignore[attr-defined]
-        version = session.connection().execute(select(table.c.value).where(table.c.key == VERSION_KEY)).scalar()
-        with self._lock:
-            if version is not None and version == self._version and self._directory is not None:
+        version = _read_version(session)
+        if version is None:
+            return _load(session)
+        with self._cond:
+            if self._directory is not None:
                 self._checked_at = time.monotonic()
-                return self._directory
-        directory = load_directory(session=session)
-        if version is not None:
-            with self._lock:
-                self._version, self._directory, self._checked_at = version, directory, time.monotonic()
+                if version != self._version and not self._loading:
+                    self._reload_in_background(session)
+                return self._directory  # this version, or the previous one while the new one loads
+            while self._loading:  # cold, and another thread is loading: wait for its directory
+                self.waiting += 1
+                self._cond.notify_all()  # (lets a test see who is waiting)
+                try:
+                    self._cond.wait()
+                finally:
+                    self.waiting -= 1
+                if self._directory is not None:
+                    return self._directory
+            self._loading = True  # this thread loads (first, or after a failed load)
+            generation = self._generation
+        try:
+            directory = _load(session)
+        except BaseException:
+            self._failed(generation)  # a waiter tries in its turn
+            raise
+        self._install(version, directory, generation)
         return directory
+
+    def _reload_in_background(self, session: Session) -> None:
+        """Start loading the new version (called holding the lock)."""
+        bind = session.get_bind()
+        engine = getattr(bind, "engine", bind)
+        self._loading = True
+        thread = threading.Thread(
+            target=self._background, args=(engine, self._generation), name="directory-reload", daemon=True
+        )
+        thread.start()
+
+    def _background(self, engine, generation: int) -> None:
+        try:
+            with Session(engine) as session:
+                version = _read_version(session)  # read first: the data read next is at least this new
+                directory = _load(session)
+        except Exception as exc:  # the previous directory keeps serving; the next check tries again
+            log.warning("could not reload the directory in the background (%s); keeping the previous one",
+                        type(exc).__name__)
+            self._failed(generation)
+            return
+        self._install(version, directory, generation)
+
+    def _install(self, version: str | None, directory: Directory, generation: int) -> None:
+        with self._cond:
+            if generation != self._generation:  # forget() was called meanwhile: this load may predate a change
+                return
+            self._loading = False
+            if version is not None:
+                self._version, self._directory, self._checked_at = version, directory, time.monotonic()
+                self.loads += 1
+            self._cond.notify_all()
+
+    def _failed(self, generation: int) -> None:
+        with self._cond:
+            if generation == self._generation:
+                self._loading = False
+                self._cond.notify_all()
+
+    @property
+    def reloading(self) -> bool:
+        """A newer version is being loaded while the previous one serves."""
+        with self._cond:
+            return self._loading and self._directory is not None
+
+    def wait_for_reload(self, timeout: float) -> Directory | None:
+        """Wait (at most `timeout` seconds) for a background reload to finish; the directory then current."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._loading, timeout=timeout)
+            return self._directory
 
     def forget(self) -> None:
         """Reload on the next request (after this process changed the roster itself)."""
-        with self._lock:
+        with self._cond:
             self._directory, self._version, self._checked_at = None, None, float("-inf")
+            self._generation += 1
+            self._loading = False
+            self._cond.notify_all()
+
+
+def _read_version(session: Session) -> str | None:
+    table = models.Meta.__table__  # type: ignore[attr-defined]
+    return session.connection().execute(select(table.c.value).where(table.c.key == VERSION_KEY)).scalar()
+
+
+def _load(session: Session) -> Directory:
+    """The directory with its index built (the index is what requests read), the collector paused meanwhile."""
+    with gc_paused():
+        directory = load_directory(session=session)
+        directory.index  # noqa: B018 - built now, by the loader, not by the first request to need it
+    return directory

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 TITLE = "Not in the roster"
 # Requests anyone may make without being in the roster: a link button's click (Slack sends one; nothing happens).
 OPEN_ACTIONS = frozenset({Action.NOOP.value})
+# How long a request from someone the cached roster lacks waits for a newer roster that is loading (every US
+# state's loads in about a second); Slack waits 3 s for the whole request.
+RELOAD_WAIT_SECONDS = 1.5
 
 
 def register(app: App) -> None:
@@ -54,6 +57,10 @@ def resolve_person(body: dict, context, client: WebClient, next) -> BoltResponse
     if user is None or (actions and all(a.get("action_id") in OPEN_ACTIONS for a in actions)):
         return next()
     people = tuple(p for p in directory.people_of_slack(user) if p.active)
+    if not people and deps.directories.reloading:
+        # A new roster version is loading: this may be someone it adds (or brings back). Wait for it.
+        directory = context["directory"] = deps.directories.wait_for_reload(RELOAD_WAIT_SECONDS) or directory
+        people = tuple(p for p in directory.people_of_slack(user) if p.active)
     if people:
         # One account normally stands for one person; `cstbot roster try` binds it to one person per role.
         context["person"] = people[0] if len(people) == 1 else acting_person(deps, directory, people, body)
