@@ -1,57 +1,99 @@
 """Read the YAML roster into raw records, keeping the line of every value.
 
-The file is composed (not loaded) so every node keeps its marks; scalars are taken as their text
+The file is composed (not loaded) so every value keeps its line; scalars are taken as their text
 (`name: No` stays "No", `slack_id: 012` stays "012") and typed later by the validator, exactly like a
 sheet cell. Duplicate keys, which a YAML loader silently overwrites, are reported.
 
 The long sections (people, teams, districts, the role lists) are streamed: each entry is composed, turned into
-a record and dropped, so the file's node tree (about 25 times the file's size in memory: 400 MB for every US
-state's roster) never exists whole. Events come from libyaml's C parser when PyYAML has it (`yaml.CSafeLoader`),
-composed by PyYAML's own composer, so anchors, aliases and every error message stay YAML's.
+a record and dropped, so the file's node tree (about 25 times the file's size as PyYAML nodes: 400 MB for every US
+state's roster) never exists whole. Events come from libyaml's C parser when PyYAML has it; they are composed
+here into light nodes (tuples: what the reader uses of a node, its kind, text or items, line and whether YAML
+reads it as null), following `yaml.composer`: anchors, aliases and the single-document rule behave as YAML's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
-from yaml.composer import Composer
-from yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
+from yaml.composer import ComposerError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from routing.vocabulary import suggest
 from store.roster.model import Cell, Loc, Problem, RawRoster, Record
 
+try:  # libyaml's parser (PyYAML built with it): about five times faster than the pure-Python one
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Parser = yaml.SafeLoader  # type: ignore[misc,assignment]
+
 NULL_TAG = "tag:yaml.org,2002:null"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})  # plain scalars YAML 1.1 reads as null (yaml.resolver)
 
-try:  # libyaml's parser (PyYAML built with it): about five times faster than the pure-Python one
-    from yaml._yaml import CParser
+# A composed node: (kind, value, line, null). SCALAR: value is its text, null whether YAML reads it as null;
+# SEQUENCE: value is the list of items; MAPPING: value is the list of (key, value) pairs. line is 1-based.
+Node = tuple[int, Any, int, bool]
+SCALAR, SEQUENCE, MAPPING = 0, 1, 2
 
-    class _Loader(CParser, Composer, Resolver):  # type: ignore[misc]
-        """Events from the C parser, composed one node at a time by PyYAML's composer."""
 
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            Composer.__init__(self)
-            Resolver.__init__(self)
+class _Composer:
+    """`yaml.composer.Composer`'s rules over parser events, building light nodes (one entry at a time when
+    streaming). Only whether a scalar is null is resolved: every other value is kept as its text."""
 
-        def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-            """Only whether a scalar is null matters here (every other value is kept as its text): YAML's own
-            rule for that, without trying every other implicit type (a sixth of the read)."""
-            if kind is ScalarNode:
-                return NULL_TAG if implicit[0] and value in _NULLS else "tag:yaml.org,2002:str"
-            return Resolver.resolve(self, kind, value, implicit)
+    def __init__(self, text: str) -> None:
+        self.parser = _Parser(text)
+        self.get = self.parser.get_event
+        self.anchors: dict[str, tuple[Node, Any]] = {}  # anchor -> (node, mark of its first occurrence)
 
-        def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
-            pass  # path resolvers: none are registered
+    def node(self, event: Any) -> Node:
+        """The node that starts with `event` (already read), composed whole."""
+        kind = type(event)
+        if kind is AliasEvent:
+            found = self.anchors.get(event.anchor)
+            if found is None:
+                raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+            return found[0]
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", self.anchors[anchor][1],
+                                "second occurrence", event.start_mark)
+        line = event.start_mark.line + 1
+        if kind is ScalarEvent:
+            tag = event.tag
+            null = event.implicit[0] and event.value in _NULLS if tag is None or tag == "!" else tag == NULL_TAG
+            node: Node = (SCALAR, event.value, line, null)
+            if anchor is not None:
+                self.anchors[anchor] = (node, event.start_mark)
+            return node
+        items: list = []
+        node = (MAPPING if kind is MappingStartEvent else SEQUENCE, items, line, False)
+        if anchor is not None:
+            self.anchors[anchor] = (node, event.start_mark)
+        get, compose = self.get, self.node
+        if kind is MappingStartEvent:
+            while type(key := get()) is not MappingEndEvent:
+                items.append((compose(key), compose(get())))
+        else:
+            while type(item := get()) is not SequenceEndEvent:
+                items.append(compose(item))
+        return node
 
-        def ascend_resolver(self) -> None:
-            pass
+    def items(self) -> Iterator[Node]:
+        """The entries of the sequence whose start event was just read, composed one at a time."""
+        while type(event := self.get()) is not SequenceEndEvent:
+            yield self.node(event)
 
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader  # type: ignore[misc,assignment]
+    def peek(self) -> Any:
+        return self.parser.peek_event()
 
 
 ROLE_SECTIONS = {"leads": "lead", "management_team": "management", "state_contacts": "state_contact", "admins": "admin"}
@@ -71,7 +113,7 @@ class _Reader:
         self._sections: dict[str, Node] = {}  # section name -> its key node (the first occurrence)
 
     def loc(self, node: Node) -> Loc:
-        line = node.start_mark.line + 1
+        line = node[2]
         found = self._locs.get(line)
         if found is None:
             found = self._locs[line] = Loc(self.raw.source, form="yaml", line=line)
@@ -81,27 +123,26 @@ class _Reader:
         self.raw.problems.append(Problem(self.loc(node), message))
 
     def cell(self, node: Node) -> Cell:
-        if isinstance(node, ScalarNode):
-            return Cell(None if node.tag == NULL_TAG else node.value, self.loc(node))
-        if isinstance(node, SequenceNode):
-            return Cell([self.cell(item) for item in node.value], self.loc(node))
+        kind = node[0]
+        if kind == SCALAR:
+            return Cell(None if node[3] else node[1], self.loc(node))
+        if kind == SEQUENCE:
+            return Cell([self.cell(item) for item in node[1]], self.loc(node))
         return Cell({k: self.cell(v) for k, (_, v) in self.mapping(node, "value").items()}, self.loc(node))
 
     def mapping(self, node: Node, what: str, keys: tuple[str, ...] | None = None) -> dict[str, tuple[Node, Node]]:
         """A mapping's entries by key text; unknown and duplicate keys are reported and dropped."""
         out: dict[str, tuple[Node, Node]] = {}
-        if not isinstance(node, MappingNode):
+        if node[0] != MAPPING:
             self.error(node, f"{what} must be a mapping (key: value)")
             return out
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
+        for key_node, value_node in node[1]:
+            if key_node[0] != SCALAR:
                 self.error(key_node, f"a key in {what} must be a name")
                 continue
-            key = key_node.value
+            key = key_node[1]
             if key in out:
-                self.error(
-                    key_node, f"duplicate key {key!r} in {what} (also at line {out[key][0].start_mark.line + 1})"
-                )
+                self.error(key_node, f"duplicate key {key!r} in {what} (also at line {out[key][0][2]})")
                 continue
             if keys is not None and key not in keys:
                 hint = suggest(key, keys)
@@ -115,16 +156,16 @@ class _Reader:
         return out
 
     def sequence(self, node: Node, what: str) -> list[Node]:
-        if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
+        if node[0] == SCALAR and node[3]:
             return []
-        if not isinstance(node, SequenceNode):
+        if node[0] != SEQUENCE:
             self.error(node, f"{what} must be a list")
             return []
-        return list(node.value)
+        return list(node[1])
 
     def record(self, node: Node, what: str, keys: tuple[str, ...], **extra: Cell) -> Record | None:
         """A record from a mapping; None (reported) for anything else."""
-        if not isinstance(node, MappingNode):
+        if node[0] != MAPPING:
             self.error(node, f"{what} must be a mapping (key: value)")
             return None
         rec = Record(self.loc(node), dict(extra))
@@ -134,7 +175,7 @@ class _Reader:
 
     def ref_record(self, node: Node, what: str, **extra: Cell) -> Record | None:
         """A person given by reference alone (`- a@b.example`) or as a mapping with `person:` and details."""
-        if isinstance(node, ScalarNode):
+        if node[0] == SCALAR:
             return Record(self.loc(node), {"person": self.cell(node), **extra})
         return self.record(node, what, MEMBER_KEYS if "team" in extra else ROLE_KEYS, **extra)
 
@@ -145,7 +186,7 @@ class _Reader:
     # --- sections ---------------------------------------------------------------------------------------
     def read(self, text: str) -> RawRoster:
         try:
-            self._read(_Loader(text))
+            self._read(_Composer(text))
         except yaml.YAMLError as exc:
             # As if the file had been composed whole first: a syntax error is the only problem reported.
             self.raw = RawRoster(source=self.raw.source, form="yaml")
@@ -160,65 +201,58 @@ class _Reader:
             self.raw.problems.append(Problem(loc, f"YAML syntax error: {detail or exc}"))
         return self.raw
 
-    def _read(self, loader: _Loader) -> None:
+    def _read(self, yml: _Composer) -> None:
         """The document, section by section, in file order; what `yaml.compose` would check, checked too."""
-        loader.get_event()  # stream start
-        if loader.check_event(StreamEndEvent):
+        yml.get()  # stream start
+        event = yml.get()
+        if type(event) is StreamEndEvent:
             self.raw.problems.append(Problem(self.raw.loc, "the file is empty"))
             return
-        loader.get_event()  # document start
-        if not loader.check_event(MappingStartEvent) or loader.peek_event().anchor is not None:
-            root = loader.compose_node(None, None)
-            self._end_document(loader, root.start_mark)
-            if not isinstance(root, MappingNode):
+        root_event = yml.get()  # after the document start
+        if type(root_event) is not MappingStartEvent or root_event.anchor is not None:
+            root = yml.node(root_event)
+            self._end_document(yml, root_event.start_mark)
+            if root[0] != MAPPING:
                 self.error(root, "the top level must be a mapping: organization:, people:, teams:, districts:, ...")
                 return
-            for key_node, value in root.value:
-                self._section(key_node, lambda value=value: value, loader=None)
+            for key_node, value in root[1]:
+                self._section(yml, key_node, value)
             return
-        start = loader.get_event()
-        while not loader.check_event(MappingEndEvent):
-            key_node = loader.compose_node(None, None)
-            self._section(key_node, lambda: loader.compose_node(None, None), loader=loader)
-        loader.get_event()
-        self._end_document(loader, start.start_mark)
+        while type(event := yml.get()) is not MappingEndEvent:
+            self._section(yml, yml.node(event), None)
+        self._end_document(yml, root_event.start_mark)
 
-    def _end_document(self, loader: _Loader, root_mark) -> None:
-        loader.get_event()  # document end
-        if not loader.check_event(StreamEndEvent):
-            event = loader.get_event()
-            raise yaml.composer.ComposerError(
+    def _end_document(self, yml: _Composer, root_mark: Any) -> None:
+        yml.get()  # document end
+        event = yml.get()
+        if type(event) is not StreamEndEvent:
+            raise ComposerError(
                 "expected a single document in the stream", root_mark, "but found another document", event.start_mark
             )
-        loader.get_event()
 
-    def _section(self, key_node: Node, value: Callable[[], Node], *, loader: _Loader | None) -> None:
-        """One top-level entry. `value` composes its value; with a `loader`, a list section is streamed instead,
-        one entry at a time (an anchored list is composed whole, so its anchor can be referred to)."""
+    def _section(self, yml: _Composer, key_node: Node, value: Node | None) -> None:
+        """One top-level entry: `value` when already composed, else read next from `yml`, a list section one
+        entry at a time (an anchored list is composed whole, so its anchor can be referred to)."""
         key = self._section_key(key_node)
-        streamable = (
-            loader is not None
-            and key in STREAMED
-            and loader.check_event(SequenceStartEvent)
-            and loader.peek_event().anchor is None
-        )
-        if not streamable:
-            node = value()
-            if key is not None:
-                self._section_items(key, key_node, self.sequence(node, key) if key in STREAMED else node)
-            return
-        loader.get_event()
-        self._section_items(key, key_node, _items(loader))
+        if value is None:
+            event = yml.peek()
+            if key in STREAMED and type(event) is SequenceStartEvent and event.anchor is None:
+                yml.get()
+                self._section_items(key, key_node, yml.items())
+                return
+            value = yml.node(yml.get())
+        if key is not None:
+            self._section_items(key, key_node, self.sequence(value, key) if key in STREAMED else value)
 
     def _section_key(self, key_node: Node) -> str | None:
         """The section's name, or None (reported) for a key that is not a name, a duplicate or unknown."""
-        if not isinstance(key_node, ScalarNode):
+        if key_node[0] != SCALAR:
             self.error(key_node, "a key in the roster must be a name")
             return None
-        key = key_node.value
+        key = key_node[1]
         if key in self._sections:
             first = self._sections[key]
-            self.error(key_node, f"duplicate key {key!r} in the roster (also at line {first.start_mark.line + 1})")
+            self.error(key_node, f"duplicate key {key!r} in the roster (also at line {first[2]})")
             return None
         if key not in SECTIONS:
             hint = suggest(key, SECTIONS)
@@ -251,7 +285,7 @@ class _Reader:
             self.channels(value)
 
     def team(self, node: Node) -> None:
-        if not isinstance(node, MappingNode):
+        if node[0] != MAPPING:
             self.error(node, "a team must be a mapping (name:, facilitator:, members: ...)")
             return
         entries = self.mapping(node, "a team", TEAM_KEYS)
@@ -264,9 +298,9 @@ class _Reader:
         name = team.cells.setdefault("name", Cell(None, team.loc))
         if "facilitator" in entries:
             fac = entries["facilitator"][1]
-            if isinstance(fac, ScalarNode) and fac.tag == NULL_TAG:
+            if fac[0] == SCALAR and fac[3]:
                 pass  # `facilitator:` left empty: reported as a team with no facilitator
-            elif isinstance(fac, SequenceNode):
+            elif fac[0] == SEQUENCE:
                 self.error(fac, "facilitator must be one person (a team has one facilitator)")
             else:
                 self.add(
@@ -282,19 +316,12 @@ class _Reader:
 
     def channels(self, node: Node) -> None:
         for purpose, (key_node, value) in self.mapping(node, "channels").items():
-            single = isinstance(value, ScalarNode) and value.tag != NULL_TAG
+            single = value[0] == SCALAR and not value[3]
             ids = [value] if single else self.sequence(value, f"channels.{purpose}")
             for item in ids:
                 self.raw.records["channels"].append(
                     Record(self.loc(item), {"purpose": Cell(purpose, self.loc(key_node)), "channel": self.cell(item)})
                 )
-
-
-def _items(loader: _Loader):
-    """The entries of the list whose start event was just read, composed one at a time."""
-    while not loader.check_event(SequenceEndEvent):
-        yield loader.compose_node(None, None)
-    loader.get_event()
 
 
 def read_yaml(text: str, *, source: str = "<roster>") -> RawRoster:

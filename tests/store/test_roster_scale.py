@@ -224,3 +224,41 @@ def test_a_conflicting_bulk_insert_is_sqlalchemy_s_integrity_error(engine):
         _bulk_insert(conn, models.Team.__table__, [row])
         with pytest.raises(IntegrityError):
             _bulk_insert(conn, models.Team.__table__, [row])
+
+
+# --- the streaming YAML reader reads what yaml.compose would have ------------------------------------------------
+
+
+def test_anchors_and_aliases_work_across_streamed_sections():
+    from store.roster.yamlform import read_yaml
+
+    raw = read_yaml(
+        "organization: X\n"
+        "people:\n  - &ada {email: ada@s.example, name: Ada}\n  - {email: bo@s.example, name: Bo}\n"
+        "admins: [ada@s.example]\n"
+        "leads: &leads\n  - bo@s.example\n"
+        "management_team: *leads\n",
+        source="r.yaml",
+    )
+    assert raw.problems == []
+    assert [r.cells["email"].value for r in raw.records["people"]] == ["ada@s.example", "bo@s.example"]
+    roles = [(r.cells["role"].value, r.cells["person"].value) for r in raw.records["roles"]]
+    assert roles == [("admin", "ada@s.example"), ("lead", "bo@s.example"), ("management", "bo@s.example")]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("organization: X\npeople:\n  - {email: a@s.example, name: A}\nteams: [\n",
+         "r.yaml:5:1: YAML syntax error: while parsing a flow node"),
+        ("organization: X\npeople: []\n---\norganization: Y\n",
+         "r.yaml:3:1: YAML syntax error: expected a single document in the stream (from line 1)"),
+        ("organization: X\nleads: [*nobody]\n", "r.yaml:2:9: YAML syntax error: found undefined alias 'nobody'"),
+    ],
+)
+def test_a_syntax_error_after_streamed_entries_is_the_only_problem(text, problem):
+    from store.roster.yamlform import read_yaml
+
+    raw = read_yaml(text, source="r.yaml")
+    assert [str(p)[: len(problem)] for p in raw.problems] == [problem]
+    assert all(records == [] for records in raw.records.values()) and raw.organization is None
