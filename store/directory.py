@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
 from store import models
-from store.memory import gc_paused
+from store.memory import LONG_LIVED_ROWS, gc_paused, keep_out_of_collections
 
 log = logging.getLogger(__name__)
 
@@ -317,8 +317,12 @@ def _read_version(session: Session) -> str | None:
 
 
 def _load(session: Session) -> Directory:
-    """The directory with its index built (the index is what requests read), the collector paused meanwhile."""
+    """The directory with its index built (the index is what requests read), the collector paused meanwhile; a
+    big one is then kept out of the collector's way for as long as it lives."""
     with gc_paused():
         directory = load_directory(session=session)
         directory.index  # noqa: B018 - built now, by the loader, not by the first request to need it
+    rows = len(directory.people) + len(directory.districts) + len(directory.memberships) + len(directory.network_roles)
+    if rows >= LONG_LIVED_ROWS:
+        keep_out_of_collections()
     return directory

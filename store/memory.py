@@ -35,3 +35,19 @@ def gc_paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+# A directory this large (people + districts + memberships + roles) is kept out of the collector's way.
+LONG_LIVED_ROWS = 10_000
+
+
+def keep_out_of_collections() -> None:
+    """Move every object alive now into the collector's permanent generation (`gc.freeze`).
+
+    Called once a big directory is loaded: its objects (430,000 for every US state) live until the next roster
+    version, yet every collection of their generation would walk them all, holding every thread for the length
+    of it (300 ms a full pass), soon after each load and now and then afterwards. Frozen, they are never walked;
+    reference counting still frees them when the next version replaces them (a directory holds no reference
+    cycle), so nothing accumulates. What it costs: cyclic garbage that happens to be alive at that moment is
+    never collected, a few objects per roster import."""
+    gc.freeze()

@@ -126,3 +126,24 @@ def test_forget_drops_a_load_that_began_before_it(engine, loads):
     loads.hold.clear()
     fresh = _get(cache, engine)  # a cold load of its own, not the held one
     assert fresh.by_email("mem2@a.example").name == "Mo Two"
+
+
+def test_a_big_directory_is_kept_out_of_the_collector_s_way(engine):
+    """Every collection of a generation holding the all-US directory walked its 430,000 objects (300 ms, every
+    thread held); frozen after loading, they are never walked, and still freed when a new version replaces them."""
+    import gc
+
+    from bench.rostergen import generate
+    from store.roster import import_roster, parse_yaml
+
+    gc.collect()
+    gc.unfreeze()
+    try:
+        run_import(engine, BASE)
+        _get(DirectoryCache(), engine)
+        assert gc.get_freeze_count() == 0  # a small roster: left to the collector as usual
+        import_roster(parse_yaml(generate("us", districts=1_300)), engine=engine)  # ~9,700 people
+        big = _get(DirectoryCache(), engine)
+        assert len(big.people) > 9_000 and gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
