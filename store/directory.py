@@ -302,6 +302,15 @@ class DirectoryCache:
             self._cond.wait_for(lambda: not self._loading, timeout=timeout)
             return self._directory
 
+    def warm(self, engine) -> None:
+        """Load the directory now (a server process starting), so no request waits for it: every US state's
+        roster takes a second or more, on a Slack budget of three. A failure is logged; the first request loads."""
+        try:
+            with Session(engine) as session:
+                self.get(session=session)
+        except Exception as exc:  # the database may not be up yet: requests will load it
+            log.warning("could not load the directory at start (%s); the first request will", type(exc).__name__)
+
     def forget(self) -> None:
         """Reload on the next request (after this process changed the roster itself)."""
         with self._cond:

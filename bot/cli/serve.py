@@ -140,6 +140,7 @@ def _serve_socket(settings, *, with_worker: bool) -> int:
     from bot.runtime import Worker, build_deps
 
     deps = build_deps(settings)
+    deps.directories.warm(deps.engine)  # before the first event: none waits for the roster
     worker = Worker(deps) if with_worker else None
     if worker:
         worker.start()

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def make_wsgi(settings: Settings):
     """The WSGI callable for one worker process: Bolt app + /healthz. Each process builds its own engine."""
     deps = build_deps(settings)
+    deps.directories.warm(deps.engine)  # before this worker takes requests: none waits for the roster
     return WebApp(build_app(deps), deps.engine, settings.secret("slack_signing_secret"))
 
 

@@ -147,3 +147,19 @@ def test_a_big_directory_is_kept_out_of_the_collector_s_way(engine):
         assert len(big.people) > 9_000 and gc.get_freeze_count() > 100_000
     finally:
         gc.unfreeze()
+
+
+def test_a_starting_server_loads_the_directory_before_its_first_request(engine, loads, caplog, tmp_path):
+    run_import(engine, BASE)
+    cache = DirectoryCache()
+    cache.warm(engine)
+    assert len(loads.calls) == 1 and cache.loads == 1
+    _get(cache, engine)
+    assert len(loads.calls) == 1  # the first request found it loaded
+
+    from store.db import make_engine
+
+    down = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")  # cannot even be created
+    DirectoryCache().warm(down)  # logged, not raised: the first request will load it
+    assert "could not load the directory at start" in caplog.text
+    down.dispose()
