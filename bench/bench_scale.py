@@ -12,9 +12,11 @@ For the one-state roster and the chosen size, in the same run, each in its own t
    discarded): the command's time once its modules are imported (that start-up, the same for any roster, is
    printed apart), and the process's peak RSS (VmHWM, start-up included).
 2. Directory load: `store.directory`'s loader (the 8 queries, the Directory and its index), median of 3.
-3. The real app under gunicorn (gthread 2x8, as `cstbot serve` on PostgreSQL; bench/bench_app.py's machinery):
-   Slack-signed `/cst help` and ask submissions (`cst_ask` by district staff, which writes the item, its audit
-   entry, cards and outbox rows) at concurrency 1 and 8, after both workers have loaded the directory.
+3. The real app under gunicorn (gthread 2x8, as `cstbot serve` on PostgreSQL; bench/bench_app.py's machinery),
+   one server per roster, both running: Slack-signed `/cst help` and ask submissions (`cst_ask` by district staff,
+   which writes the item, its audit entry, cards and outbox rows) at concurrency 1 and 8, once no request is slow
+   (both workers have loaded the directory). The two rosters' cells alternate, for `--rounds` rounds (default 3),
+   so both meet the same machine load; medians over the rounds are reported, with each round's ratio.
 4. Passing a training request on: district staff submit a training request, the team's facilitator clicks
    "No match here" (the note modal opens on the Web API stand-in) and submits it, which asks every other team's
    facilitator; the time is that submission's, from sending it to Slack having the answer. Repeated.
@@ -121,7 +123,7 @@ class Size:
     counts: str = ""
     imports: list[dict[str, Any]] = field(default_factory=list)  # first import, re-import
     load_ms: list[float] = field(default_factory=list)
-    cells: dict[tuple[str, int], Cell] = field(default_factory=dict)
+    cells: dict[tuple[str, int], list[Cell]] = field(default_factory=dict)  # one Cell per round
     passes: list[float] = field(default_factory=list)  # ms
     asked: int = 0  # facilitators asked per pass
     outbox_rows: int = 0  # outbox rows one pass wrote
@@ -281,64 +283,56 @@ def worker_rss(arbiter_pid: int) -> list[float]:
     return out
 
 
-def run_size(name: str, tmp: Path, pg_url: str, slack, child_env: dict[str, str], args, log) -> Size:
-    from store.db import scratch_schema
+def prepare_size(name: str, tmp: Path, pg_url: str, stack: contextlib.ExitStack, log) -> tuple[Size, str, Actors]:
+    """A schema holding the roster of `name`, imported twice (timed), its directory load timed."""
+    from bot.runtime import load_book
+    from store.db import make_engine, scratch_schema
     from store.migrate import upgrade
 
     size = Size(name)
     path = tmp / f"{name}.yaml"
     path.write_text(generate(name))
-    with scratch_schema(pg_url, f"scale_{name}") as url:
-        upgrade(url)
-        for what in ("import", "re-import"):
-            result = run_import(path, url)
-            size.imports.append(result)
-            log(f"{name}: {what} {result['seconds']:.1f} s (+ {result['startup']:.1f} s start-up), "
-                f"peak {result['peak_mb']:.0f} MB")
-        if not size.imports[1]["no_changes"]:
-            size.problems.append("the re-import changed something")
-        size.load_ms, directory = measure_load(url)
-        size.counts = (f"{len(directory.active_teams()):,} teams, {len(directory.active_districts()):,} districts, "
-                       f"{sum(1 for p in directory.people.values() if p.active):,} people")
-        log(f"{name}: directory load {statistics.median(size.load_ms):.0f} ms ({size.counts})")
-        actors = pick_actors(directory)
-        del directory
-        from bot.runtime import load_book
-        from store.db import make_engine
+    url = stack.enter_context(scratch_schema(pg_url, f"scale_{name}"))
+    upgrade(url)
+    for what in ("import", "re-import"):
+        result = run_import(path, url)
+        size.imports.append(result)
+        log(f"{name}: {what} {result['seconds']:.1f} s (+ {result['startup']:.1f} s start-up), "
+            f"peak {result['peak_mb']:.0f} MB")
+    if not size.imports[1]["no_changes"]:
+        size.problems.append("the re-import changed something")
+    size.load_ms, directory = measure_load(url)
+    size.counts = (f"{len(directory.active_teams()):,} teams, {len(directory.active_districts()):,} districts, "
+                   f"{sum(1 for p in directory.people.values() if p.active):,} people")
+    log(f"{name}: directory load {statistics.median(size.load_ms):.0f} ms ({size.counts})")
+    actors = pick_actors(directory)
+    del directory
+    engine = make_engine(url)
+    load_book(_settings_for(url), engine)  # the protocol snapshot, stored once (bench_app: a start-up race)
+    engine.dispose()
+    return size, url, actors
 
-        engine = make_engine(url)
-        load_book(_settings_for(url), engine)  # the protocol snapshot, stored once (bench_app: a start-up race)
-        engine.dispose()
 
-        server = Gunicorn(f"scale-{name}", "bench.bench_app:make_cstbot()", dict(child_env, **{ENV_DATABASE_URL: url}),
-                          tmp, workers=WORKERS, threads=THREADS)
-        try:
-            server.start()
-            server.wait_ready(healthz_ok, timeout=120)
-            warm_up(server.port, actors, size, log)
-            for kind in ("help", "ask"):
-                for conc in (1, 8):
-                    n = (args.requests_c1 if conc == 1 else args.requests) // (2 if kind == "ask" else 1)
-                    cell = load(server.port, bodies(kind, n, actors), conc, app="cstbot", kind=kind,
-                                secret=SIGNING_SECRET, time_limit=args.cell_time_limit,
-                                cell=Cell("postgresql", kind, conc, "cstbot"))
-                    size.cells[kind, conc] = cell
-                    if cell.errors or cell.wrong:
-                        size.problems.append(f"{kind} c={conc}: {cell.errors} errors, {cell.wrong} wrong, "
-                                             f"e.g. {cell.samples[:1]}")
-                    log(f"{name}: {kind} c={conc}: p50 {cell.pct(50):.1f} ms, p99 {cell.pct(99):.1f} ms, "
-                        f"max {max(cell.latencies) * 1000:.0f} ms, {cell.throughput:.0f} req/s")
-            pass_on(server.port, url, slack, actors, args.passes, size)
-            if size.passes:
-                log(f"{name}: passing a training request to {size.asked} facilitators: "
-                    f"median {statistics.median(size.passes):.0f} ms, max {max(size.passes):.0f} ms")
-            size.worker_rss_mb = worker_rss(server.proc.pid) if server.proc else []
-            server.check_alive()
-        finally:
-            server.stop()
-            for line, count in server.problems().items():
-                size.problems.append(f"server log ({count}x): {line}")
-    return size
+def start_server(size: Size, url: str, actors: Actors, child_env: dict[str, str], tmp: Path,
+                 stack: contextlib.ExitStack, log) -> Gunicorn:
+    server = Gunicorn(f"scale-{size.name}", "bench.bench_app:make_cstbot()",
+                      dict(child_env, **{ENV_DATABASE_URL: url}), tmp, workers=WORKERS, threads=THREADS)
+    stack.callback(server.stop)
+    server.start()
+    server.wait_ready(healthz_ok, timeout=120)
+    warm_up(server.port, actors, size, log)
+    return server
+
+
+def run_cell(server: Gunicorn, size: Size, actors: Actors, kind: str, conc: int, args, log) -> None:
+    n = (args.requests_c1 if conc == 1 else args.requests) // (2 if kind == "ask" else 1)
+    cell = load(server.port, bodies(kind, n, actors), conc, app="cstbot", kind=kind, secret=SIGNING_SECRET,
+                time_limit=args.cell_time_limit, cell=Cell("postgresql", kind, conc, "cstbot"))
+    size.cells.setdefault((kind, conc), []).append(cell)
+    if cell.errors or cell.wrong:
+        size.problems.append(f"{kind} c={conc}: {cell.errors} errors, {cell.wrong} wrong, e.g. {cell.samples[:1]}")
+    log(f"{size.name}: {kind} c={conc}: p50 {cell.pct(50):.1f} ms, p99 {cell.pct(99):.1f} ms, "
+        f"max {max(cell.latencies) * 1000:.0f} ms, {cell.throughput:.0f} req/s")
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -368,15 +362,19 @@ def report(base: Size, big: Size) -> None:
     add("directory load, median of 3 (ms)", statistics.median(base.load_ms), statistics.median(big.load_ms), ".0f")
     for kind, label in (("help", "/cst help"), ("ask", "ask submission")):
         for conc in (1, 8):
-            a, b = base.cells.get((kind, conc)), big.cells.get((kind, conc))
+            a, b = base.cells.get((kind, conc), []), big.cells.get((kind, conc), [])
             for q in (50, 99):
-                va, vb = (a.pct(q) if a else None), (b.pct(q) if b else None)
+                va = statistics.median(c.pct(q) for c in a) if a else None
+                vb = statistics.median(c.pct(q) for c in b) if b else None
                 target = ""
                 if va and vb:
-                    target = f"<= {RATIO}x: {verdict(vb <= RATIO * va and not (b.errors or b.wrong))}"
+                    failed = any(c.errors or c.wrong for c in b)
+                    ratios = sorted(y.pct(q) / x.pct(q) for x, y in zip(a, b, strict=False))
+                    target = (f"<= {RATIO}x: {verdict(vb <= RATIO * va and not failed)}"
+                              f" (each round: {', '.join(f'{r:.1f}x' for r in ratios)})")
                 add(f"{label} c={conc} p{q} (ms)", va, vb, ".1f", target)
-            add(f"{label} c={conc} throughput (req/s)", a.throughput if a else None, b.throughput if b else None,
-                ".0f")
+            add(f"{label} c={conc} throughput (req/s)", statistics.median(c.throughput for c in a) if a else None,
+                statistics.median(c.throughput for c in b) if b else None, ".0f")
     pa = statistics.median(base.passes) if base.passes else None
     pb = statistics.median(big.passes) if big.passes else None
     worst = max(big.passes) if big.passes else None
@@ -417,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests-c1", type=int, default=300, help="requests per help cell at c=1 (ask: half)")
     parser.add_argument("--requests", type=int, default=800, help="requests per help cell at c=8 (ask: half)")
     parser.add_argument("--passes", type=int, default=5, help="training requests passed on per roster")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the request cells (medians are reported)")
     parser.add_argument("--cell-time-limit", type=float, default=90.0)
     parser.add_argument("--import-child", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -434,7 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="cstbot-scale-") as tmpdir, SlackStandIn() as slack:
+    with (
+        tempfile.TemporaryDirectory(prefix="cstbot-scale-") as tmpdir,
+        SlackStandIn() as slack,
+        contextlib.ExitStack() as stack,
+    ):
         tmp = Path(tmpdir)
         child_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CSTBOT_", "DATABASE_URL"))}
         child_env.update({
@@ -443,21 +446,39 @@ def main(argv: list[str] | None = None) -> int:
             ENV_SIGNING_SECRET: SIGNING_SECRET,
             "PYTHONUNBUFFERED": "1",
         })
-        base = run_size("state", tmp, args.postgres, slack, child_env, args, log)
-        big = run_size(args.size, tmp, args.postgres, slack, child_env, args, log) if args.size != "state" else base
+        names = ["state"] + ([args.size] if args.size != "state" else [])
+        prepared = [prepare_size(name, tmp, args.postgres, stack, log) for name in names]
+        servers = [start_server(size, url, actors, child_env, tmp, stack, log) for size, url, actors in prepared]
+        # The two rosters' cells run back to back, round after round: both see the same machine load.
+        for _ in range(args.rounds):
+            for kind in ("help", "ask"):
+                for conc in (1, 8):
+                    for server, (size, _url, actors) in zip(servers, prepared, strict=True):
+                        run_cell(server, size, actors, kind, conc, args, log)
+        for server, (size, url, actors) in zip(servers, prepared, strict=True):
+            pass_on(server.port, url, slack, actors, args.passes, size)
+            if size.passes:
+                log(f"{size.name}: passing a training request to {size.asked} facilitators: "
+                    f"median {statistics.median(size.passes):.0f} ms, max {max(size.passes):.0f} ms")
+            size.worker_rss_mb = worker_rss(server.proc.pid) if server.proc else []
+            server.check_alive()
+            server.stop()
+            for line, count in server.problems().items():
+                size.problems.append(f"server log ({count}x): {line}")
+        base, big = prepared[0][0], prepared[-1][0]
         from sqlalchemy import text
 
         from store.db import make_engine
 
         engine = make_engine(args.postgres)
         with engine.connect() as conn:
-            server = "PostgreSQL " + conn.execute(text("show server_version")).scalar()
+            server_version = "PostgreSQL " + conn.execute(text("show server_version")).scalar()
         engine.dispose()
 
     print()
     print(f"Roster scale: {big.name} next to one state, PostgreSQL, gunicorn gthread {WORKERS}x{THREADS}, "
           "Slack-signed requests over loopback")
-    for line in machine_facts({"postgresql": server + " (loopback)"}, WORKERS, THREADS):
+    for line in machine_facts({"postgresql": server_version + " (loopback)"}, WORKERS, THREADS):
         print(line)
     print()
     report(base, big)
