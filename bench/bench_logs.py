@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import and_, insert, select, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
+from bench.rostergen import STATES  # noqa: E402  (team and district names: "Ohio Team 3", "Ohio District 1234")
 from routing.protocol_file import load_protocol  # noqa: E402
 from routing.vocabulary import EXPERTISE_AREAS, STANDARDS  # noqa: E402
 from store import migrate, models  # noqa: E402
@@ -57,14 +58,6 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 YEAR = 2025
 MONTH = "2025-10"
 THREE_MONTHS = (date(2025, 8, 1), date(2025, 10, 31))
-STATES = [  # team and district names: "Ohio Team 3", "Ohio District 1234"
-    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware", "Florida",
-    "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
-    "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada",
-    "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio", "Oklahoma",
-    "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah",
-    "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming",
-]
 TYPES = {  # share of interactions, from what coaching logs usually show: planning and data talk dominate
     "planning": 22,
     "strategizing": 18,
