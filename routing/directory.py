@@ -24,10 +24,14 @@ class Role(StrEnum):
     MANAGEMENT = "management"
     STATE_CONTACT = "state_contact"
     ADMIN = "admin"
+    # The support team (CST Implementation Guide, "CST Expertise, Composition, and Mindset": Special Education,
+    # Early Childhood, Social-Behavioral, "advisory resources that span across all teams"): on no team, a trainer
+    # candidate for every team.
+    SUPPORT = "support"
 
 
 # Roles held through a row in the person-role table (not through a team or a district).
-NETWORK_ROLES = (Role.LEAD, Role.MANAGEMENT, Role.STATE_CONTACT, Role.ADMIN)
+NETWORK_ROLES = (Role.LEAD, Role.MANAGEMENT, Role.STATE_CONTACT, Role.ADMIN, Role.SUPPORT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +90,26 @@ class District:
 
 @dataclass(frozen=True, slots=True)
 class NetworkRole:
-    """A lead facilitator, a management team member, a state trainer-match contact or a bot admin."""
+    """A lead facilitator, a management team member, a state trainer-match contact, a bot admin, or a member of
+    the support team (on no team; a trainer candidate for every team)."""
 
     person_id: int
     role: Role
     expertise: frozenset[str] = frozenset()
-    fte: float = 0.0
+    fte: float = 0.0  # a state contact: their allocation for the school year (Missouri: Collaborative Work FTE)
     home_center: str | None = None
+    active: bool = True
+    fte_available: float | None = None  # the support team: unassigned share of `fte`; None = not stated
+    trainers: tuple[int, ...] = ()  # a state contact: the people they can assign as trainers (besides themselves)
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceMember:
+    """Someone the summaries are for (roster `audiences:`): an RPDC director of one center, ..."""
+
+    audience: str  # routing.protocol.AUDIENCE_KEYS
+    person_id: int
+    center: str | None = None
     active: bool = True
 
 
@@ -107,6 +124,7 @@ class Directory:
     network_roles: tuple[NetworkRole, ...] = ()
     organization: str = ""
     summary_channels: tuple[str, ...] = ()
+    audiences: tuple[AudienceMember, ...] = ()
     _by_slack: Mapping[str, int] = field(default_factory=dict, repr=False)
     _by_email: Mapping[str, int] = field(default_factory=dict, repr=False)
     # Slack accounts that stand for several roster people (`cstbot roster try` binds one account to a person of
@@ -124,6 +142,7 @@ class Directory:
         network_roles: Iterable[NetworkRole] = (),
         organization: str = "",
         summary_channels: Iterable[str] = (),
+        audiences: Iterable[AudienceMember] = (),
     ) -> Directory:
         people_map = {p.id: p for p in people}
         by_slack: dict[str, list[int]] = {}
@@ -138,6 +157,7 @@ class Directory:
             network_roles=tuple(network_roles),
             organization=organization,
             summary_channels=tuple(summary_channels),
+            audiences=tuple(audiences),
             _by_slack=MappingProxyType({slack_id: ids[0] for slack_id, ids in by_slack.items()}),
             _by_email=MappingProxyType({p.email.lower(): p.id for p in people_map.values() if p.email}),
             _shared_slack=MappingProxyType({s: tuple(ids) for s, ids in by_slack.items() if len(ids) > 1}),
@@ -205,6 +225,14 @@ class Directory:
     def network_role(self, person_id: int, role: Role) -> NetworkRole | None:
         """The person's first active row for a network role."""
         return self.index.network_role(person_id, role)
+
+    def audience_members(self, audience: str) -> tuple[AudienceMember, ...]:
+        """Active members of an audience whose person is active, in roster order."""
+        return tuple(
+            a
+            for a in self.audiences
+            if a.audience == audience and a.active and (p := self.people.get(a.person_id)) is not None and p.active
+        )
 
     # --- precomputed lookups (see DirectoryIndex) ---------------------------------------------------------
     @cached_property

@@ -31,7 +31,37 @@ DEFAULT_ROLE_LABELS: Mapping[Role, str] = {
     Role.MANAGEMENT: "Management team",
     Role.STATE_CONTACT: "State contact",
     Role.ADMIN: "Admin",
+    Role.SUPPORT: "Support team member",
 }
+
+# Who the monthly summaries are for (CST Implementation Guide, "CST Coaching Interaction Log": "DESE Learning
+# Services, RPDC Directors, and Area Supervisors"). The roster lists the people (`audiences:`); the protocol file
+# says what each audience is called.
+AUDIENCE_KEYS = ("learning_services", "rpdc_directors", "area_supervisors")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    key: str
+    label: str  # "RPDC directors"
+    singular: str  # "RPDC director"
+
+
+DEFAULT_AUDIENCES: Mapping[str, Audience] = MappingProxyType(
+    {
+        "learning_services": Audience("learning_services", "Learning services", "Learning services"),
+        "rpdc_directors": Audience("rpdc_directors", "Regional center directors", "Regional center director"),
+        "area_supervisors": Audience("area_supervisors", "Area supervisors", "Area supervisor"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """What the state stage's trainers are committed against (Missouri: "allocated Collaborative Work FTE")."""
+
+    label: str = "FTE allocation"
+    days_per_fte: float = 220.0  # working days in one full-time year: 0.5 FTE allocated = 110 days to commit
 
 
 class ResolverName(StrEnum):
@@ -97,6 +127,7 @@ class Stage:
     resolver: ResolverSpec | None  # None for the referral stage
     deadline_days: int
     remind_before_hours: float
+    notify: str | None = None  # the last resort: the audience (AUDIENCE_KEYS) whose member for the district is told
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,7 @@ class Training:
     owners: tuple[ResolverSpec, ...]  # the first resolver with someone available owns the request
     stages: tuple[Stage, ...]  # pick and offers stages, in order
     last_resort: Stage | None = None  # mode referral: the owner brings in an outside provider (RPDC)
+    allocation: Allocation = field(default_factory=Allocation)
 
     @property
     def sequence(self) -> tuple[Stage, ...]:
@@ -202,6 +234,11 @@ class Protocol:
     no_route_contacts: tuple[ResolverSpec, ...] = ()
     description: str = ""
     school_year_start: tuple[int, int] = (7, 1)  # (month, day) a school year begins: July 1 unless the file says
+    audiences: Mapping[str, Audience] = field(default_factory=lambda: DEFAULT_AUDIENCES)
+    activity_log: str = "the activity log"  # where what is not coaching (training) is recorded
+
+    def audience(self, key: str) -> Audience:
+        return self.audiences.get(key) or DEFAULT_AUDIENCES[key]
 
     def school_year(self, day: date) -> tuple[date, date]:
         """The first and last day of the school year `day` falls in."""

@@ -28,17 +28,22 @@ is another state's chain on the same engine. The format, in short (see the shipp
         - {name: own_team, mode: pick, resolver: team_members, deadline_days: 3}
         - {name: other_teams, mode: offers, resolver: other_team_facilitators, deadline_days: 3}
         - {name: state, mode: offers, resolver: state_contacts, deadline_days: 5}
-      last_resort: {name: rpdc, label: RPDC, deadline_days: 10}                # optional
+      last_resort: {name: rpdc, label: RPDC, deadline_days: 10, notify: rpdc_directors}  # optional
+      allocation: {label: Collaborative Work FTE, days_per_fte: 220}  # what state contacts commit against
     matching: {weights: {expertise: 4, fte: 2, location: 1, fit: 2}}
     no_route: {contacts: [{role: lead}, {role: admin}]}
     interactions: {types: [{key, label, requires_description}], not_coaching: [{key, label, message}],
-                   student_data: [{name, pattern, what}]}    # FERPA screen of log free text; default: shipped
+                   student_data: [{name, pattern, what}],    # FERPA screen of log free text; default: shipped
+                   activity_log: DESE activity log system}   # where what is not coaching is recorded
+    audiences: {learning_services: DESE Learning Services,    # what the summaries' audiences are called
+                rpdc_directors: {label: RPDC directors, singular: RPDC director}, area_supervisors: ...}
 
     topics: {standards: default, expertise: default}                          # or lists
     reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2},
                 lead_update: {due_business_days_after_month_end: 10}}
 
-Resolvers: `team_facilitator` (the item's team's facilitator), `team_members` (everyone on the item's team),
+Resolvers: `team_facilitator` (the item's team's facilitator), `team_members` (everyone on the item's team,
+and the support team, whose advisory resources span all teams),
 `other_team_facilitators`, `state_contacts` (state trainer-match contacts listing the request's expertise, all
 of them when none does), and `{role: ROLE}` (holders of a network role in roster order). Every problem in a
 file is reported at once, with its path: "chains.question.tiers[1].role: unknown role 'leed': did you mean 'lead'?".
@@ -65,9 +70,13 @@ from routing.errors import ProtocolError
 from routing.matching import DEFAULT_WEIGHTS
 from routing.model import ItemKind
 from routing.protocol import (
+    AUDIENCE_KEYS,
+    DEFAULT_AUDIENCES,
     DEFAULT_ROLE_LABELS,
     DEFAULT_STUDENT_DATA,
     MAX_VERSION_LENGTH,
+    Allocation,
+    Audience,
     Chain,
     InteractionType,
     NotCoaching,
@@ -146,6 +155,7 @@ class _Parser:
         self.labels: dict[Role, str] = dict(DEFAULT_ROLE_LABELS)
         self.remind_default = 4.0
         self.school_year_start = (7, 1)
+        self.activity_log = "the activity log"
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}" if path else message)
@@ -298,6 +308,7 @@ class _Parser:
                 "matching",
                 "no_route",
                 "topics",
+                "audiences",
             ),
         )
         if not root:
@@ -320,6 +331,10 @@ class _Parser:
         reporting = self.reporting(root.get("reporting"))
         weights = self.matching(root.get("matching"))
         contacts = self.no_route(root.get("no_route"))
+        audiences = self.audiences(root.get("audiences"))
+        notify = training.last_resort.notify if training is not None and training.last_resort else None
+        if notify is not None and notify not in AUDIENCE_KEYS:
+            self.add("training.last_resort.notify", vocabulary.unknown_message("audience", notify, AUDIENCE_KEYS))
         if self.problems:
             return None
         return Protocol(
@@ -342,6 +357,8 @@ class _Parser:
             no_route_contacts=contacts,
             description=str(root.get("description") or root.get("source") or ""),
             school_year_start=self.school_year_start,
+            audiences=MappingProxyType(audiences),
+            activity_log=self.activity_log,
         )
 
     def timezone(self, node: Any) -> ZoneInfo:
@@ -514,7 +531,9 @@ class _Parser:
         return entry
 
     def training(self, node: Any) -> Training | None:
-        spec = self.mapping(node, "training", required=("owner", "stages"), optional=("label", "last_resort"))
+        spec = self.mapping(
+            node, "training", required=("owner", "stages"), optional=("label", "last_resort", "allocation")
+        )
         if not spec:
             return None
         label = self.string(spec.get("label"), "training.label", default="Training request")
@@ -534,7 +553,16 @@ class _Parser:
         names = [s.name for s in (*kept, *([last] if last else []))]
         for name in sorted({n for n in names if names.count(n) > 1}):
             self.add("training", f"stage {name!r} appears twice: stage names must be unique")
-        return Training(label, owner_label, owners, kept, last)
+        return Training(label, owner_label, owners, kept, last, self.allocation(spec.get("allocation")))
+
+    def allocation(self, node: Any) -> Allocation:
+        """`training.allocation`: what the state stage commits trainers against, {label, days_per_fte}."""
+        spec = self.mapping(node, "training.allocation", optional=("label", "days_per_fte"))
+        default = Allocation()
+        label = self.string(spec.get("label"), "training.allocation.label", default=default.label)
+        days = self.number(spec.get("days_per_fte"), "training.allocation.days_per_fte", minimum=1,
+                           default=default.days_per_fte)
+        return Allocation(label, days)
 
     def stage(self, node: Any, path: str) -> Stage | None:
         spec = self.mapping(
@@ -559,17 +587,25 @@ class _Parser:
 
     def last_resort(self, node: Any) -> Stage | None:
         path = "training.last_resort"
-        spec = self.mapping(node, path, required=("name", "label"), optional=("deadline_days", "remind_before_hours"))
+        spec = self.mapping(
+            node, path, required=("name", "label"), optional=("deadline_days", "remind_before_hours", "notify")
+        )
         if not spec:
             return None
         name = self.string(spec.get("name"), _join(path, "name"))
         label = self.string(spec.get("label"), _join(path, "label"))
         days, hours = self.deadline(spec, path)
-        return Stage(name, label, StageMode.REFERRAL, None, days, hours)
+        notify = self.string(spec["notify"], _join(path, "notify")) if spec.get("notify") is not None else None
+        return Stage(name, label, StageMode.REFERRAL, None, days, hours, notify)
 
     def interactions(self, node: Any) -> tuple[tuple[InteractionType, ...], tuple[NotCoaching, ...]]:
-        spec = self.mapping(node, "interactions", required=("types",), optional=("not_coaching", "student_data"))
+        spec = self.mapping(
+            node, "interactions", required=("types",), optional=("not_coaching", "student_data", "activity_log")
+        )
         self.student_data = self.student_data_patterns(spec.get("student_data"))
+        self.activity_log = self.string(
+            spec.get("activity_log"), "interactions.activity_log", default=self.activity_log
+        )
         types: list[InteractionType] = []
         for i, item in enumerate(self.sequence(spec.get("types"), "interactions.types")):
             path = _join("interactions.types", i)
@@ -684,6 +720,21 @@ class _Parser:
         if sum(weights.values()) <= 0:
             self.add("matching.weights", "at least one weight must be above 0")
         return weights
+
+    def audiences(self, node: Any) -> dict[str, Audience]:
+        """`audiences`: what each audience of the summaries is called; a name, or {label, singular}."""
+        spec = self.mapping(node, "audiences", optional=AUDIENCE_KEYS)
+        found = dict(DEFAULT_AUDIENCES)
+        for key, value in spec.items():
+            path = _join("audiences", str(key))
+            if isinstance(value, dict):
+                entry = self.mapping(value, path, required=("label",), optional=("singular",))
+                label = self.string(entry.get("label"), _join(path, "label"))
+                singular = self.string(entry.get("singular"), _join(path, "singular"), default=label)
+            else:
+                label = singular = self.string(value, path)
+            found[str(key)] = Audience(str(key), label, singular)
+        return found
 
     def no_route(self, node: Any) -> tuple[ResolverSpec, ...]:
         spec = self.mapping(node, "no_route", optional=("contacts",))

@@ -81,6 +81,19 @@ def unknown_message(kind: str, name: str, choices: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}: use one of {', '.join(choices)}"
 
 
+def in_sentence(value: object) -> str:
+    """A label inside a sentence, as the protocol writes it otherwise: 'Question' becomes 'question' and 'Lead
+    facilitator' 'lead facilitator', but a label led by an acronym ('MMD question', 'CST facilitator') or written
+    as a name ('State Implementation Team', 'Other CST facilitators') stays exactly as written."""
+    text = str(value)
+    words = text.split()
+    if not words:
+        return text
+    if any(c.isupper() for c in words[0][1:]) or any(w[:1].isupper() for w in words[1:]):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 _NORMALIZED: dict[str, str] = {}  # memo: routing compares the same few names many times a second
 
 

@@ -1,7 +1,7 @@
 """Build the pure `routing.directory.Directory` from the database.
 
 Inactive rows come along flagged `active=False`: the Directory decides what to skip, and an item that
-points at someone who has since left still resolves to a name. Eight queries, however large the roster. While
+points at someone who has since left still resolves to a name. Eleven queries, however large the roster. While
 `cstbot roster try` is on, the people it bound carry the evaluator's Slack id (`TRIAL_KEY`).
 """
 
@@ -19,7 +19,7 @@ from functools import cache
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
-from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
+from routing.directory import AudienceMember, Directory, District, Membership, NetworkRole, Person, Role, Team
 from store import models
 from store.memory import LONG_LIVED_ROWS, gc_paused, keep_out_of_collections
 
@@ -42,7 +42,7 @@ class ChannelPurpose(StrEnum):
 
 @cache
 def _queries() -> dict[str, Select]:
-    """The eight statements, built once (building a statement costs about as much as running it on SQLite)."""
+    """The statements, built once (building a statement costs about as much as running it on SQLite)."""
     person, team, member, district, staff, role, meta, channel = (
         model.__table__.c  # type: ignore[attr-defined]
         for model in (
@@ -89,6 +89,31 @@ def _queries() -> dict[str, Select]:
         "summaries": select(channel.channel_id)
         .where(channel.purpose == ChannelPurpose.SUMMARIES.value, channel.active.is_(True))
         .order_by(channel.id),
+        **_network_queries(),
+    }
+
+
+def _network_queries() -> dict[str, Select]:
+    """The support team, each state contact's trainers and the audiences."""
+    support, trainer, audience = (
+        model.__table__.c  # type: ignore[attr-defined]
+        for model in (models.SupportMember, models.ContactTrainer, models.AudienceMember)
+    )
+    return {
+        "support": select(
+            support.person_id,
+            support.expertise,
+            support.fte,
+            support.fte_available,
+            support.home_center,
+            support.active,
+        ).order_by(support.position, support.id),
+        "trainers": select(trainer.contact_id, trainer.trainer_id)
+        .where(trainer.active.is_(True))
+        .order_by(trainer.contact_id, trainer.position, trainer.id),
+        "audiences": select(audience.audience, audience.person_id, audience.center, audience.active).order_by(
+            audience.audience, audience.position, audience.id
+        ),
     }
 
 
@@ -109,6 +134,11 @@ def load_directory(*, session: Session) -> Directory:
     organization = facts.get(ORGANIZATION_KEY)
     summaries = conn.execute(q["summaries"]).scalars().all()
     played = trial_players(facts.get(TRIAL_KEY))
+    support = conn.execute(q["support"]).all()
+    trainers: dict[int, list[int]] = defaultdict(list)
+    for contact_id, trainer_id in conn.execute(q["trainers"]).all():
+        trainers[contact_id].append(trainer_id)
+    audiences = conn.execute(q["audiences"]).all()
 
     staff: dict[int, list[int]] = defaultdict(list)
     for district_id, person_id in staff_rows:
@@ -149,18 +179,37 @@ def load_directory(*, session: Session) -> Directory:
             for r in memberships
         ),
         network_roles=(
-            NetworkRole(
-                person_id=r.person_id,
-                role=Role(r.role),
-                expertise=frozenset(r.expertise),
-                fte=r.fte,
-                home_center=r.home_center,
-                active=r.active,
-            )
-            for r in roles
+            *(
+                NetworkRole(
+                    person_id=r.person_id,
+                    role=Role(r.role),
+                    expertise=frozenset(r.expertise),
+                    fte=r.fte,
+                    home_center=r.home_center,
+                    active=r.active,
+                    trainers=tuple(trainers.get(r.person_id, ())) if r.role == Role.STATE_CONTACT else (),
+                )
+                for r in roles
+            ),
+            *(
+                NetworkRole(
+                    person_id=r.person_id,
+                    role=Role.SUPPORT,
+                    expertise=frozenset(r.expertise),
+                    fte=r.fte,
+                    home_center=r.home_center,
+                    active=r.active,
+                    fte_available=r.fte_available,
+                )
+                for r in support
+            ),
         ),
         organization=organization or "",
         summary_channels=tuple(summaries),
+        audiences=(
+            AudienceMember(audience=r.audience, person_id=r.person_id, center=r.center, active=r.active)
+            for r in audiences
+        ),
     )
 
 

@@ -117,6 +117,51 @@ class PersonRole(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class SupportMember(SQLModel, table=True):
+    """The support team (roster `support_team:`): on no team, a trainer candidate for every team's requests."""
+
+    __tablename__ = "support_member"
+    __table_args__ = (UniqueConstraint("person_id", name="uq_support_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    expertise: list[str] = _json()
+    fte: float = 0.0
+    fte_available: float | None = None
+    home_center: str | None = Field(default=None, max_length=200)
+    position: int = 0
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ContactTrainer(SQLModel, table=True):
+    """A trainer a state contact can assign (roster `state_contacts[].trainers`), besides themselves."""
+
+    __tablename__ = "contact_trainer"
+    __table_args__ = (UniqueConstraint("contact_id", "trainer_id", name="uq_contact_trainer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="person.id", index=True)
+    trainer_id: int = Field(foreign_key="person.id")
+    position: int = 0
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class AudienceMember(SQLModel, table=True):
+    """Someone an audience of the summaries is made of (roster `audiences:`): an RPDC director of a center, ..."""
+
+    __tablename__ = "audience_member"
+    id: int | None = Field(default=None, primary_key=True)
+    audience: str = Field(max_length=40)  # routing.protocol.AUDIENCE_KEYS
+    person_id: int = Field(foreign_key="person.id", index=True)
+    center: str | None = Field(default=None, max_length=200)
+    position: int = 0
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
 class Channel(SQLModel, table=True):
     """Channels the bot posts to by purpose (monthly summaries, management minutes, ...)."""
 
@@ -180,6 +225,22 @@ class ItemCard(SQLModel, table=True):
     recipient_id: int = Field(foreign_key="person.id")
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
+
+
+class TrainerCommitment(SQLModel, table=True):
+    """Days a state contact committed (themselves or one of their trainers) when their offer won a training
+    request: the allocation ledger (`cstbot trainers`) counts these per school year."""
+
+    __tablename__ = "trainer_commitment"
+    __table_args__ = (Index("ix_trainer_commitment_at", "committed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", unique=True)
+    contact_id: int = Field(foreign_key="person.id")
+    trainer_id: int = Field(foreign_key="person.id")
+    days: float
+    over_allocation: bool = False  # offered past the contact's remaining allocation, confirmed by them
+    committed_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = _created()
 
 

@@ -11,21 +11,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from routing.vocabulary import in_sentence
+
 TEMPLATE_DIR = Path(__file__).parent
 
 
 def slack_escape(value: Any) -> str:
     """Escape the three characters Slack mrkdwn treats specially."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def in_sentence(value: Any) -> str:
-    """A label inside a sentence: 'MMD question' stays, 'Question' becomes 'question'."""
-    text = str(value)
-    first = text.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
-        return text  # an acronym
-    return text[:1].lower() + text[1:]
 
 
 @lru_cache(maxsize=1)

@@ -335,11 +335,19 @@ def roster_view(
                 "role_active": r.active,
                 "expertise": sorted(r.expertise),
                 "fte": _fte(r.fte),
+                "fte_available": _fte(r.fte_available),
                 "home_center": r.home_center,
+                "trainers": [_person(d, t) for t in r.trainers],
             }
             for r in d.network_roles
             if r.role == role and shown(r.active)
         ]
+
+    directors = [] if filtered else [
+        {**_person(d, a.person_id), "role_active": a.active, "center": a.center}
+        for a in d.audiences
+        if a.audience == "rpdc_directors" and shown(a.active)
+    ]
 
     if filtered:  # the people the view shows
         listed = [p for t in teams for group in ("facilitators", "members") for p in (m["person"] for m in t[group])]
@@ -363,6 +371,8 @@ def roster_view(
         "management": holders(Role.MANAGEMENT),
         "state_contacts": holders(Role.STATE_CONTACT),
         "admins": holders(Role.ADMIN),
+        "support": holders(Role.SUPPORT),
+        "directors": directors,
         "channels": [] if filtered else channels,
         "no_slack": no_slack,
         "people_count": len(people),

@@ -196,6 +196,13 @@ PAGES: tuple[Page, ...] = (
          ("/cst inbox", "/cst help", "the Home tab"),
          (Section("Asked for a trainer", "The first offer wins; the others asked are told they are no longer "
                   "needed.", "offer_request_state"),)),
+    Page("support-team", Role.SUPPORT,
+         "The CST support team (Special Education, Early Childhood, Social-Behavioral: advisory resources that span "
+         "across all teams) is on no single team. Your questions go straight to the lead facilitators, since no "
+         "facilitator is yours.",
+         ("/cst ask", "/cst inbox", "/cst help", "the Home tab"),
+         (Section("Asking", "`/cst ask` goes to the lead facilitators; the status message is edited in place as it "
+                  "moves.", "support_asks"),)),
     Page("admin", Role.ADMIN,
          "Admins keep the roster current (`cstbot roster import`), watch what could not be delivered, and step in "
          "when an item is stuck: an admin may answer, escalate or reassign any item.",
@@ -322,6 +329,11 @@ class _Play:
         match = s.start(staff, kind=ItemKind.TRAINING, text="Coaching cycles for new teachers")
         s.act(facilitator, item_id=match.id, kind=EventKind.MATCHED, candidate_id=member.id)
         self.take("match_to_trainer", member)
+        self.done()
+
+        support = self.d.holders(Role.SUPPORT)[0]
+        s.start(support, kind=ItemKind.QUESTION, text="Is there a shared behavior-plan template for every team?")
+        self.take("support_asks", support)
         self.done()
 
         self._reminders(team, facilitator, member, lead)

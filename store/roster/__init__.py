@@ -21,23 +21,32 @@ YAML (``roster.yaml``)::
          center: Southeast RPDC, staff: [supt@sikeston.example]}
     leads: [lead.one@dese.example]            # in order: the first lead is asked first
     management_team: [mgmt.one@dese.example]
-    state_contacts:
-      - {person: cw.one@dese.example, expertise: [Special Education], fte: 1.0}
+    state_contacts:                           # fte: the allocation trainers are committed against
+      - {person: cw.one@dese.example, expertise: [Special Education], fte: 1.0,
+         trainers: [m.one@rpdc.example]}      # optional: whom they can assign besides themselves
+    support_team:                             # on no team: a trainer candidate for every team
+      - {person: sped.one@rpdc.example, expertise: [Special Education], fte: 0.5, fte_available: 0.2,
+         home_center: Southeast RPDC}
     admins: [U01ADMIN1]
     channels:
       summaries: [C0SUMMARY1]                 # purposes: store.directory.ChannelPurpose
       minutes: C0MINUTES1
+    audiences:
+      rpdc_directors:                         # told when a training request reaches their center's RPDC
+        - {person: director@southeast-rpdc.example, center: Southeast RPDC}
 
 CSV: a directory (or any ``.csv`` in it) holding ``meta.csv`` (columns ``key,value``; one row
 ``organization,<name>``), ``people.csv`` (email, name, slack_id, away_until), ``teams.csv`` (name, zone,
 region), ``members.csv`` (team, person, role = facilitator|member, expertise, fte, fte_available,
 home_center, fit), ``districts.csv`` (name, team, zone, region, center, staff), ``roles.csv`` (role =
-lead|management|state_contact|admin, person, expertise, fte, home_center; order within a role is the
-order of the rows) and ``channels.csv`` (purpose, channel). A list in a cell is separated by ``;``. Headers
-are matched ignoring case and spacing ("Slack ID" is ``slack_id``). Every sheet must exist, even if it has
-only its header: a missing sheet would otherwise deactivate everything it used to hold.
+lead|management|state_contact|admin|support, person, expertise, fte, home_center, fte_available (support),
+trainers (state contacts); order within a role is the order of the rows), ``channels.csv`` (purpose,
+channel) and ``audiences.csv`` (audience = rpdc_directors, person, center). A list in a cell is separated by
+``;``. Headers are matched ignoring case and spacing ("Slack ID" is ``slack_id``). Every sheet must exist,
+even if it has only its header (a missing sheet would otherwise deactivate everything it used to hold),
+except ``audiences``, which rosters written before it may leave out.
 
-XLSX: one workbook with the same seven worksheets (names matched ignoring case), header in row 1.
+XLSX: one workbook with the same worksheets (names matched ignoring case), header in row 1.
 
 Rules (a file breaking any of them is rejected whole, with every problem listed by line or sheet+row):
 
@@ -55,7 +64,9 @@ Rules (a file breaking any of them is rejected whole, with every problem listed 
   district staff hold no CST or network role (they are the CST's clients); a facilitator is not also a
   member of the same team; a member belongs to at most one team; a lead facilitator may facilitate a team
   but is not a plain member of one. (A facilitator may facilitate several teams, and management, state
-  contacts and admins may also be team members.)
+  contacts and admins may also be team members.) The support team belongs to no team. A state contact's
+  trainers and the audiences' members are people listed under ``people:``; an RPDC director's center is one
+  that a district names.
 
 Importing (``import_roster``) makes the database match the file: rows are matched (people by email first,
 then Slack id; teams and districts by name; memberships by team+person; staff by district+person; roles

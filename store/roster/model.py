@@ -18,7 +18,9 @@ from routing.directory import Role
 from routing.errors import CstbotError
 
 # Sheet order: also the order problems are listed in for CSV and XLSX.
-SHEETS: tuple[str, ...] = ("meta", "people", "teams", "members", "districts", "roles", "channels")
+SHEETS: tuple[str, ...] = ("meta", "people", "teams", "members", "districts", "roles", "channels", "audiences")
+# Sheets a CSV folder or workbook may leave out (newer than the first rosters): missing means empty.
+OPTIONAL_SHEETS: frozenset[str] = frozenset({"audiences"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,19 @@ class RoleSpec:
     expertise: tuple[str, ...] = ()
     fte: float = 0.0
     home_center: str | None = None
+    fte_available: float | None = None  # the support team only
+    trainers: tuple[str, ...] = ()  # state contacts only: PersonSpec.key of the trainers they can assign
+    loc: Loc = field(default=Loc("<roster>"), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceSpec:
+    """A member of an audience of the summaries (`audiences:`): an RPDC director and their center, ..."""
+
+    audience: str  # routing.protocol.AUDIENCE_KEYS
+    person: str  # PersonSpec.key
+    position: int  # order within the audience
+    center: str | None = None
     loc: Loc = field(default=Loc("<roster>"), compare=False, repr=False)
 
 
@@ -195,5 +210,7 @@ class Roster:
     districts: tuple[DistrictSpec, ...] = ()
     roles: tuple[RoleSpec, ...] = ()
     channels: tuple[ChannelSpec, ...] = ()
+    support: tuple[RoleSpec, ...] = ()  # the support team (role SUPPORT): on no team
+    audiences: tuple[AudienceSpec, ...] = ()
     source: str = field(default="<roster>", compare=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.vocabulary import suggest
-from store.roster.model import SHEETS, Cell, Loc, Problem, RawRoster, Record, Roster
+from store.roster.model import OPTIONAL_SHEETS, SHEETS, Cell, Loc, Problem, RawRoster, Record, Roster
 
 # sheet -> (required columns, optional columns). Cells of a required column may still be empty where the
 # value is optional (a person's email when they have a Slack id, a district's team).
@@ -26,8 +26,11 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "teams": (("name",), ("zone", "region")),
     "members": (("team", "person", "role"), ("expertise", "fte", "fte_available", "home_center", "fit")),
     "districts": (("name", "team"), ("zone", "region", "center", "staff")),
-    "roles": (("role", "person"), ("expertise", "fte", "home_center")),
+    # role: lead | management | state_contact | admin | support (the support team: fte_available applies);
+    # trainers (state contacts): the people they can assign, separated by ';'
+    "roles": (("role", "person"), ("expertise", "fte", "home_center", "fte_available", "trainers")),
     "channels": (("purpose", "channel"), ()),
+    "audiences": (("audience", "person"), ("center",)),  # audience: rpdc_directors
 }
 HEADER_ALIASES = {"channel_id": "channel", "slack": "slack_id", "e_mail": "email", "organisation": "organization"}
 META_KEYS = ("organization",)
@@ -131,6 +134,8 @@ def read_csv_dir(path: Path) -> RawRoster:
     for sheet in SHEETS:
         file = directory / f"{sheet}.csv"
         loc = Loc(str(file), form="csv", sheet=sheet)
+        if not file.is_file() and sheet in OPTIONAL_SHEETS:
+            continue
         if not file.is_file():
             raw.problems.append(Problem(loc, f"missing file (columns: {_columns_text(sheet)})"))
             raw.broken.add(sheet)
@@ -163,6 +168,8 @@ def read_xlsx(path: Path) -> RawRoster:
         by_name = {_header(name): name for name in workbook.sheetnames}
         for sheet in SHEETS:
             loc = Loc(str(path), form="xlsx", sheet=sheet)
+            if sheet not in by_name and sheet in OPTIONAL_SHEETS:
+                continue
             if sheet not in by_name:
                 raw.problems.append(Problem(loc, f"missing sheet (columns: {_columns_text(sheet)})"))
                 raw.broken.add(sheet)
@@ -195,10 +202,15 @@ def roster_rows(roster: Roster) -> dict[str, list[list[Any]]]:
         )
     for d in roster.districts:
         sheets["districts"].append([d.name, d.team, d.zone, d.region, d.center, listed(d.staff)])
-    for r in roster.roles:
-        sheets["roles"].append([r.role.value, r.person, listed(r.expertise), r.fte or None, r.home_center])
+    for r in (*roster.roles, *roster.support):
+        sheets["roles"].append(
+            [r.role.value, r.person, listed(r.expertise), r.fte or None, r.home_center, r.fte_available,
+             listed(r.trainers)]
+        )
     for c in roster.channels:
         sheets["channels"].append([c.purpose, c.channel_id])
+    for a in roster.audiences:
+        sheets["audiences"].append([a.audience, a.person, a.center])
     return sheets
 
 

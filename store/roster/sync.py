@@ -60,6 +60,9 @@ KINDS: dict[str, str] = {
     "district staff": "district staff",
     "role": "roles",
     "channel": "channels",
+    "support": "support team",
+    "trainer": "trainers",
+    "audience": "audiences",
 }
 ACTIONS = ("added", "updated", "reactivated", "deactivated")
 
@@ -192,7 +195,8 @@ Progress = Callable[..., None]
 """`progress(step)` as each step starts, and `progress(step, done, total)` within a long one, for a progress bar.
 The steps, in order, are `STEPS`; "looking up" happens only with a Slack lookup, "reading" only from a file."""
 
-SYNC_STEPS = ("people", "teams", "memberships", "districts", "district staff", "roles", "channels")
+SYNC_STEPS = ("people", "teams", "memberships", "districts", "district staff", "roles", "channels",
+              "support team and audiences")
 STEPS = ("reading", "checking", "looking up", *SYNC_STEPS, "saving")
 
 
@@ -314,6 +318,9 @@ KEY_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     models.DistrictStaff: ("district_id", "person_id"),
     models.PersonRole: ("person_id", "role"),
     models.Channel: ("purpose", "channel_id"),
+    models.SupportMember: ("person_id",),
+    models.ContactTrainer: ("contact_id", "trainer_id"),
+    models.AudienceMember: ("audience", "person_id", "center"),
 }
 
 
@@ -503,10 +510,69 @@ def sync_roster(
         lambda r: f"{r.purpose} {r.channel_id}",
     )
 
+    step("support team and audiences")
+    _sync_network(s, roster, people, person_label)
+
     session.flush()
     if report.changed:
         bump_directory_version(session=session)  # running processes reload their cached directory
     return report
+
+
+def _sync_network(
+    s: _Sync, roster: Roster, people: Mapping[str, int], person_label: Mapping[int, str]
+) -> None:
+    """The support team, each state contact's trainers, and the audiences: their own tables, their own sync."""
+    s.sync(
+        "support",
+        models.SupportMember,
+        lambda r: r.person_id,
+        [
+            (
+                people[r.person],
+                {
+                    "person_id": people[r.person],
+                    "expertise": list(r.expertise),
+                    "fte": r.fte,
+                    "fte_available": r.fte_available,
+                    "home_center": r.home_center,
+                    "position": r.position,
+                },
+                person_label[people[r.person]],
+            )
+            for r in roster.support
+        ],
+        lambda r: person_label[r.person_id],
+    )
+    s.sync(
+        "trainer",
+        models.ContactTrainer,
+        lambda r: (r.contact_id, r.trainer_id),
+        [
+            (
+                (people[r.person], people[t]),
+                {"contact_id": people[r.person], "trainer_id": people[t], "position": i},
+                f"{person_label[people[t]]} for {person_label[people[r.person]]}",
+            )
+            for r in roster.roles
+            for i, t in enumerate(r.trainers)
+        ],
+        lambda r: f"{person_label[r.trainer_id]} for {person_label[r.contact_id]}",
+    )
+    s.sync(
+        "audience",
+        models.AudienceMember,
+        lambda r: (r.audience, r.person_id, name_key(r.center or "")),
+        [
+            (
+                (a.audience, people[a.person], name_key(a.center or "")),
+                {"audience": a.audience, "person_id": people[a.person], "center": a.center, "position": a.position},
+                f"{person_label[people[a.person]]} in {a.audience}" + (f" ({a.center})" if a.center else ""),
+            )
+            for a in roster.audiences
+        ],
+        lambda r: f"{person_label[r.person_id]} in {r.audience}" + (f" ({r.center})" if r.center else ""),
+    )
 
 
 def _person_label(row: Any) -> str:

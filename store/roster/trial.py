@@ -46,13 +46,17 @@ ROLE_WORDS: dict[str, Role] = {
     "admin": Role.ADMIN,
 }
 # How the reports name the tables.
-TABLE_LABELS = {"district_staff": "district staff", "person_role": "network roles",
+TABLE_LABELS = {"district_staff": "district staff", "person_role": "network roles", "support_member": "support team",
+                "contact_trainer": "state contacts' trainers", "audience_member": "audience members",
                 "team_membership": "team memberships", "district": "districts", "team": "teams",
                 "channel": "channels", "person": "people"}
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 # Directory tables, children before parents: the order rows are deleted in.
 TABLES: tuple[type[SQLModel], ...] = (
+    models.SupportMember,
+    models.ContactTrainer,
+    models.AudienceMember,
     models.DistrictStaff,
     models.PersonRole,
     models.TeamMembership,

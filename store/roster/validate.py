@@ -18,6 +18,7 @@ from routing.directory import Role
 from routing.vocabulary import EXPERTISE_AREAS, REGIONS, ZONES, canonical, unknown_message
 from store.directory import ChannelPurpose
 from store.roster.model import (
+    AudienceSpec,
     Cell,
     ChannelSpec,
     DistrictSpec,
@@ -48,8 +49,10 @@ ROLE_NAMES: dict[str, Role] = {
     "state contacts": Role.STATE_CONTACT,
     "admin": Role.ADMIN,
     "admins": Role.ADMIN,
+    "support": Role.SUPPORT,
+    "support team": Role.SUPPORT,
 }
-ROLE_ORDER = (Role.LEAD, Role.MANAGEMENT, Role.STATE_CONTACT, Role.ADMIN)
+ROLE_ORDER = (Role.LEAD, Role.MANAGEMENT, Role.STATE_CONTACT, Role.ADMIN, Role.SUPPORT)
 MEMBER_ROLES: dict[str, Role] = {"facilitator": Role.FACILITATOR, "member": Role.MEMBER}
 
 ROLE_TITLES = {
@@ -57,7 +60,10 @@ ROLE_TITLES = {
     Role.MANAGEMENT: "on the management team",
     Role.STATE_CONTACT: "a state contact",
     Role.ADMIN: "an admin",
+    Role.SUPPORT: "on the support team",
 }
+# The audiences of the summaries this roster may list, and whether an entry names its center.
+AUDIENCES: dict[str, bool] = {"rpdc_directors": True}
 
 MAX_TEXT = 200  # names, centers: the schema's column length
 
@@ -216,10 +222,12 @@ def build(raw: RawRoster) -> Roster:
     districts = _districts(ck, raw.records["districts"], team_ref, resolve)
     roles = _roles(ck, raw.records["roles"], resolve)
     channels = _channels(ck, raw.records["channels"])
+    audiences = _audiences(ck, raw.records["audiences"], resolve, districts)
 
     if "members" not in raw.broken:
         _facilitators(ck, teams, memberships, named)
     _role_rules(ck, memberships, districts, roles)
+    _support_rules(ck, memberships, roles)
     _zone_warnings(ck, teams, districts)
     if teams and not any(r.role == Role.LEAD for r in roles):
         ck.warn(raw.loc, "no leads: facilitators' escalations have nowhere to go")
@@ -233,8 +241,12 @@ def build(raw: RawRoster) -> Roster:
         teams=tuple(teams),
         memberships=tuple(memberships),
         districts=tuple(districts),
-        roles=tuple(sorted(roles, key=lambda r: (ROLE_ORDER.index(r.role), r.position))),
+        roles=tuple(
+            sorted((r for r in roles if r.role != Role.SUPPORT), key=lambda r: (ROLE_ORDER.index(r.role), r.position))
+        ),
         channels=tuple(channels),
+        support=tuple(r for r in roles if r.role == Role.SUPPORT),
+        audiences=tuple(audiences),
         source=raw.source,
         warnings=tuple(sorted(ck.warnings, key=lambda p: p.loc.sort_key)),
     )
@@ -496,6 +508,8 @@ def _roles(ck: _Checker, records: list[Record], resolve: _Resolver) -> list[Role
         expertise = ck.expertise(rec.get("expertise"))
         fte = ck.number(rec.get("fte"), "fte")
         center = ck.text(rec.get("home_center"), "home_center")
+        available = _support_fte(ck, rec, role, fte)
+        trainers = _trainers(ck, rec, role, person, resolve)
         if role is None or person is None:
             continue
         if (other := seen.get((role, person.key))) is not None:
@@ -508,10 +522,99 @@ def _roles(ck: _Checker, records: list[Record], resolve: _Resolver) -> list[Role
             expertise=expertise,
             fte=fte or 0.0,
             home_center=center,
+            fte_available=available,
+            trainers=trainers,
             loc=rec.loc,
         )
         positions[role] += 1
         seen[(role, person.key)] = spec
+        out.append(spec)
+    return out
+
+
+def _support_fte(ck: _Checker, rec: Record, role: Role | None, fte: float | None) -> float | None:
+    """`fte_available` of a support team entry (the unassigned share of its FTE, at most the FTE)."""
+    cell = rec.get("fte_available")
+    available = ck.number(cell, "fte_available")
+    if available is None:
+        return None
+    if role is not None and role != Role.SUPPORT:
+        ck.error(cell.loc, "fte_available is for support team entries only (a team member's is on the team)")
+        return None
+    if available > (fte or 0.0):
+        ck.error(cell.loc, f"fte_available {available:g} is more than fte {fte or 0:g}")
+        return None
+    return available
+
+
+def _trainers(
+    ck: _Checker, rec: Record, role: Role | None, person: PersonSpec | None, resolve: _Resolver
+) -> tuple[str, ...]:
+    """`trainers` of a state contact: people listed under people:, whom the contact can assign (besides
+    themselves, whom they can always offer)."""
+    cell = rec.get("trainers")
+    items = ck.items(cell)
+    if not items:
+        return ()
+    if role is not None and role != Role.STATE_CONTACT:
+        ck.error(cell.loc, "trainers are for state contacts only (whom a state contact can assign)")
+        return ()
+    found: list[str] = []
+    for item in items:
+        trainer = resolve(item, "trainer")
+        if trainer is None:
+            continue
+        if person is not None and trainer.key == person.key:
+            ck.warn(item.loc, f"{trainer.key} lists themself as a trainer: a state contact can always offer themself")
+            continue
+        if trainer.key in found:
+            ck.error(item.loc, f"{trainer.key} is listed twice as a trainer")
+            continue
+        found.append(trainer.key)
+    return tuple(found)
+
+
+def _audiences(
+    ck: _Checker, records: list[Record], resolve: _Resolver, districts: list[DistrictSpec]
+) -> list[AudienceSpec]:
+    """`audiences:` entries: a known audience, someone listed under people:, and (RPDC directors) a center that a
+    district names, matched ignoring case and punctuation. A person may be in several audiences."""
+    centers: dict[str, str] = {}
+    for d in districts:
+        if d.center:
+            centers.setdefault(name_key(d.center), d.center)
+    out: list[AudienceSpec] = []
+    seen: dict[tuple[str, str, str], AudienceSpec] = {}
+    positions: dict[str, int] = defaultdict(int)
+    for rec in records:
+        audience = ck.vocabulary(rec.get("audience"), "audience", AUDIENCES)
+        if _blank(rec.get("audience")):
+            ck.error(rec.loc, "audience entry has no audience (rpdc_directors)")
+        person = resolve(rec.get("person"))
+        if _blank(rec.get("person")):
+            ck.error(rec.loc, "audience entry has no person (an email or a Slack id)")
+        center = ck.text(rec.get("center"), "center")
+        if audience is not None and AUDIENCES[audience]:
+            if center is None:
+                ck.error(rec.loc, f"an entry of {audience} needs the center it directs (center:)")
+            elif name_key(center) not in centers:
+                message = unknown_message("center", center, sorted(centers.values()))
+                ck.error(rec.get("center").loc, f"{message} (the centers the districts name)")
+                center = None
+            else:
+                center = centers[name_key(center)]
+        elif audience is not None and center is not None:
+            ck.error(rec.get("center").loc, f"an entry of {audience} has no center")
+        if audience is None or person is None or (AUDIENCES[audience] and center is None):
+            continue
+        key = (audience, person.key, name_key(center or ""))
+        if (other := seen.get(key)) is not None:
+            ck.error(rec.loc, f"{person.key} is listed twice in {audience} (also at {other.loc.brief})")
+            continue
+        spec = AudienceSpec(audience=audience, person=person.key, position=positions[audience], center=center,
+                            loc=rec.loc)
+        positions[audience] += 1
+        seen[key] = spec
         out.append(spec)
     return out
 
@@ -591,6 +694,18 @@ def _role_rules(
                 r.loc,
                 f"{r.person} is staff of district {d.name!r} ({d.loc.brief}) and {ROLE_TITLES[r.role]}: "
                 "district staff may not hold a CST or network role",
+            )
+
+
+def _support_rules(ck: _Checker, memberships: list[MembershipSpec], roles: list[RoleSpec]) -> None:
+    """The support team belongs to no team: its advisory resources span all teams."""
+    on_team = {m.person: m for m in memberships}
+    for r in roles:
+        if r.role == Role.SUPPORT and (m := on_team.get(r.person)) is not None:
+            ck.error(
+                r.loc,
+                f"{r.person} is on the support team and {m.role.value} of team {m.team!r} ({m.loc.brief}): "
+                "the support team belongs to no team (it is a candidate for every team)",
             )
 
 

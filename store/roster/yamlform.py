@@ -96,14 +96,25 @@ class _Composer:
         return self.parser.peek_event()
 
 
-ROLE_SECTIONS = {"leads": "lead", "management_team": "management", "state_contacts": "state_contact", "admins": "admin"}
-SECTIONS = ("organization", "people", "teams", "districts", *ROLE_SECTIONS, "channels")
+ROLE_SECTIONS = {
+    "leads": "lead",
+    "management_team": "management",
+    "state_contacts": "state_contact",
+    "admins": "admin",
+    "support_team": "support",
+}
+SECTIONS = ("organization", "people", "teams", "districts", *ROLE_SECTIONS, "channels", "audiences")
 STREAMED = frozenset({"people", "teams", "districts", *ROLE_SECTIONS})  # list sections read entry by entry
 PERSON_KEYS = ("email", "name", "slack_id", "away_until")
 TEAM_KEYS = ("name", "zone", "region", "facilitator", "members")
 MEMBER_KEYS = ("person", "expertise", "fte", "fte_available", "home_center", "fit")
 DISTRICT_KEYS = ("name", "team", "zone", "region", "center", "staff")
 ROLE_KEYS = ("person", "expertise", "fte", "home_center")
+SECTION_KEYS = {  # the role sections whose entries have more than ROLE_KEYS
+    "state_contacts": (*ROLE_KEYS, "trainers"),
+    "support_team": ("person", "expertise", "fte", "fte_available", "home_center"),
+}
+AUDIENCE_KEYS = ("person", "center")  # an entry of an audience (`audiences.rpdc_directors: [{person, center}]`)
 
 
 class _Reader:
@@ -173,11 +184,13 @@ class _Reader:
             rec.cells[key] = self.cell(value)
         return rec
 
-    def ref_record(self, node: Node, what: str, **extra: Cell) -> Record | None:
+    def ref_record(
+        self, node: Node, what: str, keys: tuple[str, ...] | None = None, **extra: Cell
+    ) -> Record | None:
         """A person given by reference alone (`- a@b.example`) or as a mapping with `person:` and details."""
         if node[0] == SCALAR:
             return Record(self.loc(node), {"person": self.cell(node), **extra})
-        return self.record(node, what, MEMBER_KEYS if "team" in extra else ROLE_KEYS, **extra)
+        return self.record(node, what, keys or (MEMBER_KEYS if "team" in extra else ROLE_KEYS), **extra)
 
     def add(self, sheet: str, record: Record | None) -> None:
         if record is not None:
@@ -280,9 +293,11 @@ class _Reader:
         elif key in ROLE_SECTIONS:
             role = Cell(ROLE_SECTIONS[key], self.loc(key_node))
             for node in value:
-                self.add("roles", self.ref_record(node, f"an entry of {key}", role=role))
+                self.add("roles", self.ref_record(node, f"an entry of {key}", SECTION_KEYS.get(key), role=role))
         elif key == "channels":
             self.channels(value)
+        elif key == "audiences":
+            self.audiences(value)
 
     def team(self, node: Node) -> None:
         if node[0] != MAPPING:
@@ -322,6 +337,14 @@ class _Reader:
                 self.raw.records["channels"].append(
                     Record(self.loc(item), {"purpose": Cell(purpose, self.loc(key_node)), "channel": self.cell(item)})
                 )
+
+    def audiences(self, node: Node) -> None:
+        """`audiences: {rpdc_directors: [{person, center}], ...}`: one record per entry, its audience in a cell."""
+        for audience, (key_node, value) in self.mapping(node, "audiences").items():
+            name = Cell(audience, self.loc(key_node))
+            for item in self.sequence(value, f"audiences.{audience}"):
+                what = f"an entry of audiences.{audience}"
+                self.add("audiences", self.ref_record(item, what, AUDIENCE_KEYS, audience=name))
 
 
 def read_yaml(text: str, *, source: str = "<roster>") -> RawRoster:

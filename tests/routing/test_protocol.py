@@ -37,7 +37,7 @@ def problems_of(text: str) -> tuple[str, ...]:
 
 def test_the_default_is_the_missouri_protocol():
     protocol = load_protocol()
-    assert protocol.version == "missouri-cst-2017.1"
+    assert protocol.version == "missouri-cst-2017.2"
     assert protocol.timezone.key == "America/Chicago"
     question = protocol.chains[ItemKind.QUESTION]
     assert [t.name for t in question.tiers] == ["facilitator", "lead", "management"]
@@ -46,6 +46,7 @@ def test_the_default_is_the_missouri_protocol():
         Role.DISTRICT_STAFF: "facilitator",
         Role.FACILITATOR: "lead",
         Role.LEAD: "management",
+        Role.SUPPORT: "lead",  # the support team has no facilitator of its own
     }
     district = protocol.chains[ItemKind.DISTRICT]
     assert [t.name for t in district.tiers] == ["facilitator", "lead", "management"]  # continues up the question chain
@@ -58,7 +59,40 @@ def test_the_default_is_the_missouri_protocol():
     ]
     assert training.last_resort is not None and training.last_resort.mode is StageMode.REFERRAL
     assert "RPDC" in training.last_resort.label
+    assert training.last_resort.notify == "rpdc_directors"
     assert training.owners[0].name is ResolverName.TEAM_FACILITATOR
+    assert (training.allocation.label, training.allocation.days_per_fte) == ("Collaborative Work FTE", 220)
+    assert protocol.audience("rpdc_directors").singular == "RPDC director"
+    assert protocol.audience("learning_services").label == "DESE Learning Services"
+    assert protocol.activity_log == "DESE activity log system"
+    assert protocol.label(Role.SUPPORT) == "CST support team member"
+
+
+def test_the_words_a_protocol_leaves_out_have_neutral_defaults():
+    protocol = load_protocol(PROTOCOL_FILES["linked-teams"])
+    text = protocol.text.replace("  support: State trainer\n", "")
+    text = text[: text.index("audiences:")] + text[text.index("chains:"):]
+    bare = parse_protocol(text, "bare.yaml")
+    assert bare.label(Role.SUPPORT) == "Support team member"
+    assert bare.audience("rpdc_directors").label == "Regional center directors"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("notify: rpdc_directors", "notify: rpdc_director",
+         "training.last_resort.notify: unknown audience 'rpdc_director': did you mean 'rpdc_directors'?"),
+        ("days_per_fte: 220", "days_per_fte: 0", "training.allocation.days_per_fte: must be a number >= 1, got 0"),
+        ("  learning_services: DESE Learning Services", "  learning_service: DESE Learning Services",
+         "audiences.learning_service: unknown key 'learning_service': did you mean 'learning_services'?"),
+        ("  rpdc_directors: {label: RPDC directors, singular: RPDC director}", "  rpdc_directors: {singular: x}",
+         "audiences.rpdc_directors.label: missing"),
+    ],
+)
+def test_the_new_keys_are_validated(old, new, problem):
+    text = load_protocol().text
+    assert text.count(old) == 1
+    assert problem in problems_of(text.replace(old, new))
 
 
 def test_missouri_interaction_types_and_training_message():

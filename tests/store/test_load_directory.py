@@ -46,7 +46,7 @@ def test_directory_holds_the_roster(engine):
     )
     run_import(engine, text)
     d, statements = _load(engine)
-    assert len(statements) == 8  # a few queries, however many rows
+    assert len(statements) == 11  # a few queries, however many rows
 
     by_email = {p.email: p for p in d.people.values()}
     fac, mem, mem2 = (by_email[e] for e in ("fac@a.example", "mem@a.example", "mem2@a.example"))
@@ -120,7 +120,7 @@ def test_the_three_example_files_give_identical_directories(tmp_path):
     directories = {form: _fresh_directory(tmp_path, form, read_roster(EXAMPLES / path)) for form, path in forms.items()}
     assert directories["yaml"] == directories["csv"] == directories["xlsx"]
     d = directories["yaml"]
-    assert len(d.people) == 45 and len(d.active_teams()) == 6 and len(d.districts) == 25
+    assert len(d.people) == 53 and len(d.active_teams()) == 6 and len(d.districts) == 25
     assert {x.zone for x in d.districts.values()} == {
         "Early",
         "Developing",
