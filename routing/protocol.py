@@ -258,6 +258,15 @@ class Protocol:
     def label(self, role: Role) -> str:
         return self.labels.get(role, DEFAULT_ROLE_LABELS[role])
 
+    def words(self) -> dict[str, str]:
+        """The protocol's own words for texts that are not about one item (reminders, forms, help): role labels
+        by role name ("member": "CST member"), the activity log's name, and the summaries' audiences."""
+        found = {role.value: self.label(role) for role in Role}
+        audiences = [vocabulary.in_sentence(self.audience(key).label) for key in AUDIENCE_KEYS]
+        found["activity_log"] = self.activity_log
+        found["summary_audiences"] = ", ".join(audiences[:-1]) + f" and {audiences[-1]}"
+        return found
+
     def kind_label(self, kind: ItemKind) -> str:
         if kind is ItemKind.TRAINING and self.training is not None:
             return self.training.label

@@ -54,6 +54,7 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
                         "late": late, "role": role, "team": team.name, "month": month_label(month),
                         "due": slack_date(due_at, deps.settings.timezone),
                         "count": log_repo.count_entries(session=session, team_id=team.id, month=month),
+                        "words": protocol.words(),
                         "button": {"action_id": (Action.LOG_REVIEW if role == "facilitator" else Action.HOME_LOG).value,
                                    "value": f"{team.id}:{month}",
                                    "text": "Review & submit" if role == "facilitator" else "Log an interaction"},

@@ -46,9 +46,11 @@ def parse_team_month(value: str) -> tuple[int, str] | None:
     return int(team), month
 
 
-def why_not_manager(directory: Directory, person: Person, team_id: int) -> str | None:
+def why_not_manager(deps: Deps, directory: Directory, person: Person, team_id: int) -> str | None:
     """None if the person may review, submit and reopen the team's log; else the reason."""
-    return None if may_manage(directory, person.id, team_id) else _says("log_not_facilitator")
+    if may_manage(directory, person.id, team_id):
+        return None
+    return _says("log_not_facilitator", words=deps.protocols.current.words())
 
 
 # --- entries -----------------------------------------------------------------------------------------------
@@ -58,7 +60,8 @@ def entry_modal(deps: Deps, directory: Directory, person: Person) -> dict:
     """The entry modal, or a modal explaining why this person cannot log."""
     if not teams_of(directory, person.id):
         admins = [a.label for a in directory.holders(Role.ADMIN)]
-        return message_modal("Coaching log", _says("log_not_on_team", admins=admins))
+        return message_modal("Coaching log", _says("log_not_on_team", admins=admins,
+                                                    words=deps.protocols.current.words()))
     return modals.log_modal(directory, person, deps.protocols.current, today=_today(deps))
 
 
@@ -126,7 +129,7 @@ def entry_menu(deps: Deps, directory: Directory, person: Person, value: str, rev
 
 def review_modal(deps: Deps, directory: Directory, person: Person, team_id: int, month: str) -> dict:
     """The facilitator's review of a team's month (or why they cannot review it)."""
-    why = why_not_manager(directory, person, team_id)
+    why = why_not_manager(deps, directory, person, team_id)
     if why:
         return message_modal("Coaching log", why)
     protocol = deps.protocols.current
@@ -148,7 +151,7 @@ def refresh_review(deps: Deps, client: WebClient, directory: Directory, view_id:
 def submit_month(deps: Deps, directory: Directory, person: Person, view: dict[str, Any]) -> Submission:
     meta = metadata(view)
     team_id, month = int(meta["team_id"]), meta["month"]
-    why = why_not_manager(directory, person, team_id)
+    why = why_not_manager(deps, directory, person, team_id)
     if why:
         return Submission.says("Not submitted", why)
     now = deps.now()
@@ -163,8 +166,8 @@ def submit_month(deps: Deps, directory: Directory, person: Person, view: dict[st
     return Submission.says("Submitted", text)
 
 
-def reopen_modal(directory: Directory, person: Person, team_id: int, month: str) -> dict:
-    why = why_not_manager(directory, person, team_id)
+def reopen_modal(deps: Deps, directory: Directory, person: Person, team_id: int, month: str) -> dict:
+    why = why_not_manager(deps, directory, person, team_id)
     if why:
         return message_modal("Coaching log", why)
     view = note_modal(
@@ -182,7 +185,7 @@ def reopen(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
         return Submission(errors=form.errors)
     meta = metadata(view)
     team_id, month = int(meta["team_id"]), meta["month"]
-    why = why_not_manager(directory, person, team_id)
+    why = why_not_manager(deps, directory, person, team_id)
     if why:
         return Submission.says("Not reopened", why)
     try:

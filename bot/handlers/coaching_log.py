@@ -73,7 +73,7 @@ def handle_open_reopen(ack: Ack, body: dict, action: dict, client: WebClient, co
     parsed = service.parse_team_month(action.get("value", ""))
     if parsed is None:
         return
-    view = service.reopen_modal(context["directory"], context["person"], *parsed)
+    view = service.reopen_modal(context["deps"], context["directory"], context["person"], *parsed)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

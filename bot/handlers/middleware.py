@@ -66,16 +66,17 @@ def resolve_person(body: dict, context, client: WebClient, next) -> BoltResponse
         context["person"] = people[0] if len(people) == 1 else acting_person(deps, directory, people, body)
         return next()
     log.warning("Slack user %s is not in the roster; told whom to ask", user)
-    return answer_stranger(body, client, directory, user)
+    return answer_stranger(body, client, directory, user, deps.protocols.current.words())
 
 
-def stranger_text(directory: Directory) -> str:
+def stranger_text(directory: Directory, words: dict[str, str]) -> str:
     admins = [mention(directory, a.id) for a in directory.holders(Role.ADMIN)]
-    return render_text("messages/unknown_person.md.j2", admins=admins).strip()
+    return render_text("messages/unknown_person.md.j2", admins=admins, words=words).strip()
 
 
-def answer_stranger(body: dict, client: WebClient, directory: Directory, user: str) -> BoltResponse:
-    text = stranger_text(directory)
+def answer_stranger(body: dict, client: WebClient, directory: Directory, user: str,
+                    words: dict[str, str]) -> BoltResponse:
+    text = stranger_text(directory, words)
     kind = body.get("type")
     if body.get("command"):
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
@@ -84,7 +85,7 @@ def answer_stranger(body: dict, client: WebClient, directory: Directory, user: s
     try:
         if kind == "event_callback":
             admins = [a.label for a in directory.holders(Role.ADMIN)]
-            client.views_publish(user_id=user, view=render_json("home/unknown.json.j2", admins=admins))
+            client.views_publish(user_id=user, view=render_json("home/unknown.json.j2", admins=admins, words=words))
         elif body.get("response_url"):
             WebhookClient(body["response_url"], timeout=2).send(text=text, response_type="ephemeral",
                                                                 replace_original=False)

@@ -62,6 +62,6 @@ def test_the_facilitator_sees_last_month_until_it_is_in(deps):
 def test_a_member_sees_only_this_month_and_cannot_manage(deps):
     (team,), directory = sections(deps, "UMEMA0001", DECEMBER_3RD)
     assert not team["manage"] and [m["month"] for m in team["months"]] == ["2026-12"]
-    assert why_not_manager(directory, directory.by_slack_id("UMEMA0001"), 1)
-    assert why_not_manager(directory, directory.by_slack_id("UFACA0001"), 1) is None
-    assert why_not_manager(directory, directory.by_slack_id("UFACB0001"), 1)
+    assert why_not_manager(deps, directory, directory.by_slack_id("UMEMA0001"), 1)
+    assert why_not_manager(deps, directory, directory.by_slack_id("UFACA0001"), 1) is None
+    assert why_not_manager(deps, directory, directory.by_slack_id("UFACB0001"), 1)

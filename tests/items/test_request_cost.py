@@ -46,7 +46,7 @@ def requests(directory) -> int:
         ask_choices(directory, person, training=True)
         offer_options(directory, passed.state, person)
         log_choices(directory, person)
-    stranger_text(directory)
+    stranger_text(directory, PROTOCOL.words())
     for notice in passed.notices:
         cards.notice(notice.template, notice.context, state=passed.state, recipient_id=notice.recipient_id, ctx=ctx)
     return len(passed.state.asked)
