@@ -24,6 +24,8 @@ class Callback(StrEnum):
     UPDATE = "cst_update"  # a lead facilitator's monthly CST update
     MINUTES = "cst_minutes"  # management team minutes
     MINUTES_SHARE = "cst_minutes_share"  # a facilitator passes minutes on to their team
+    CONVERT = "cst_convert"  # "This is a training request": the expertise it needs
+    FORWARD = "cst_forward"  # the Send to facilitator shortcut's question: a question or a training request?
 
 
 class Action(StrEnum):
@@ -37,6 +39,8 @@ class Action(StrEnum):
     OFFER = "item_offer"  # training: another team / state contact offers a trainer
     DECLINE = "item_decline"  # training: asked person has no one to offer
     WITHDRAW = "item_withdraw"
+    TAKE = "item_take"  # a tier held by several people: the first click owns it
+    CONVERT = "item_convert"  # a question or district request is really a training request
     HOME_ASK = "home_ask"
     HOME_TRAIN = "home_train"
     HOME_HELP = "home_help"
@@ -76,3 +80,5 @@ class Block(StrEnum):
     FILES = "files"
     DECISIONS = "decisions"
     ACTION_ITEMS = "action_items"
+    DAYS = "days"  # a state contact's offer: the days it commits of their allocation
+    OVER = "over"  # ... and the confirmation that it goes past what remains

@@ -8,7 +8,11 @@ Public API (everything else in the package is internal):
   `Notify`, `SetDeadline`, `ClearDeadline`, `Audit`, `AuditKind`, `Decision`, `Effect`
 - engine: `decide(state, event, directory, protocol) -> Decision`
 - matching: `rank_candidates`, `Candidate`, `Profile`
-- explain: `explain(directory, protocol, *, asker_id, kind, now, ...) -> Explanation`, `find_person`
+- explain: `explain(directory, protocol, *, asker_id, kind, now, ...) -> Explanation`, `find_person`, `owner_role`
+- actions: who may act on an item now (`available_actions`, `why_not`, `involved`, `offerable`, and for a state
+  contact's offer `committing_contact`, `allocation_days`)
+- allocation: the state contacts' allocation ledger (`ledger`, `Ledger`, `Commitment`)
+- network: who in the whole network lists an expertise (`who_lists`, `teams_listing`, `Elsewhere`)
 - calendar: `add_business_days`, `is_business_day`, `business_days_after_month_end`, `BusinessCalendar`
 - errors: `Refused`, `ProtocolError`
 """

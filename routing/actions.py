@@ -12,9 +12,12 @@ from routing.change import pending_asked
 from routing.directory import Directory, Role
 from routing.model import EventKind, ItemKind, ItemState
 from routing.protocol import Protocol, ResolverName, ResolverSpec, StageMode
-from routing.training import offerable
+from routing.training import allocation_days, committing_contact, offerable
 
-__all__ = ["available_actions", "involved", "offerable", "role_on_item", "who_may", "why_not"]
+__all__ = [
+    "allocation_days", "available_actions", "committing_contact", "involved", "offerable", "role_on_item", "who_may",
+    "why_not",
+]
 
 # Why a person may not take an action now (the shell words each for the person):
 NOT_INVOLVED = "not_involved"  # not part of the item: they learn nothing about it, not even that it exists
@@ -23,6 +26,9 @@ NOT_OWNER = "not_owner"  # answer, escalate, reassign, pick: the owner's (or an 
 NOT_ASKER = "not_asker"  # withdraw: the asker's (or an admin's)
 NOT_ASKED = "not_asked"  # offer, decline: the people asked at this stage
 NOT_NOW = "not_now"  # the action does not apply at this step (a pick outside a pick stage, ...)
+NOT_TAKEN = "not_taken"  # a holder of a shared tier must take the item before answering, escalating...
+TAKEN_BY_OTHER = "taken"  # another holder took it first
+NOT_HOLDER = "not_holder"  # take: only the holders the item was offered to
 
 
 def available_actions(
@@ -33,6 +39,11 @@ def available_actions(
     is_owner = state.owner_id == person_id
     is_admin = Role.ADMIN in directory.roles_of(person_id)
     actions: list[EventKind] = []
+    if state.shared and person_id in state.holders:
+        actions.append(EventKind.TAKEN)  # the first click owns it; answering comes after (admins too)
+        if state.asker_id == person_id or is_admin:
+            actions.append(EventKind.WITHDRAWN)
+        return tuple(actions)
     if state.kind is ItemKind.TRAINING:
         stage = _stage(protocol, state.tier)
         if (is_owner or is_admin) and stage is not None:
@@ -51,17 +62,22 @@ def available_actions(
         if chain is not None and state.tier is not None and chain.index(state.tier) < len(chain.tiers) - 1:
             actions.append(EventKind.ESCALATED)
         actions.append(EventKind.REASSIGNED)
+        if protocol.training is not None and state.kind in (ItemKind.DISTRICT, ItemKind.QUESTION):
+            actions.append(EventKind.CONVERTED)  # "This is a training request"
     if state.asker_id == person_id or is_admin:
         actions.append(EventKind.WITHDRAWN)
     return tuple(dict.fromkeys(actions))
 
 
 def involved(state: ItemState, person_id: int, directory: Directory) -> bool:
-    """Whether the person is part of the item: its asker, whoever passed it on, an owner now or before, someone
-    asked to offer a trainer (or who offered), its trainer, or an admin. Only they may learn who has it."""
+    """Whether the person is part of the item: its asker, whoever passed it on, an owner now or before, a holder of
+    the tier it was offered to, someone asked to offer a trainer (or who offered), its trainer, whoever was told at
+    the last resort, or an admin. Only they may learn who has it."""
     if person_id in (state.asker_id, state.redirected_by, state.owner_id, state.trainer_id, state.answered_by):
         return True
     if person_id in state.owners or any(a.person_id == person_id for a in state.asked):
+        return True
+    if person_id in state.holders or person_id in state.referred_to:
         return True
     if any(o.person_id == person_id for o in state.offers):
         return True
@@ -83,6 +99,12 @@ def why_not(
         return NOT_ASKER
     if event in (EventKind.OFFERED, EventKind.DECLINED):
         return NOT_ASKED
+    if person_id in state.holders and state.owner_id not in (None, person_id):
+        return TAKEN_BY_OTHER
+    if event is EventKind.TAKEN:
+        return NOT_HOLDER if person_id not in state.holders else NOT_NOW
+    if state.shared and person_id in state.holders:
+        return NOT_TAKEN
     if state.owner_id == person_id or Role.ADMIN in directory.roles_of(person_id):
         return NOT_NOW
     return NOT_OWNER
@@ -120,7 +142,7 @@ def who_may(state: ItemState, event: EventKind, people: Iterable[int], directory
     """Of `people` (one account's roster people), the one who may take `event` on the item now: someone the item
     concerns (its owner, an asked person, its asker) before an admin acting on anyone's item."""
     allowed = [p for p in people if event in available_actions(state, p, directory, protocol)]
-    concerned = {state.owner_id, state.asker_id, *pending_asked(state, state.tier)}
+    concerned = {state.owner_id, state.asker_id, *pending_asked(state, state.tier), *state.holders}
     return next((p for p in allowed if p in concerned), allowed[0] if allowed else None)
 
 
@@ -130,7 +152,7 @@ def role_on_item(state: ItemState, person_id: int, directory: Directory, protoco
     (an earlier owner, an admin)."""
     held = directory.index.roles_of(person_id)
     wanted: list[Role | None] = []
-    if person_id == state.owner_id:
+    if person_id == state.owner_id or (state.shared and person_id in state.holders):
         wanted += [_resolver_role(s) for s in _owner_specs(state, protocol)]
     if person_id in pending_asked(state, state.tier) and (stage := _stage(protocol, state.tier)) is not None:
         wanted.append(_resolver_role(stage.resolver) if stage.resolver else None)

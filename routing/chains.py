@@ -13,8 +13,9 @@ from routing.change import Change, Context, assign, require_owner, unroutable
 from routing.directory import District, Role
 from routing.errors import Refused
 from routing.model import AuditKind, ItemKind, ItemState, Notice
-from routing.protocol import Chain, Tier
+from routing.protocol import Chain, ResolverName, Tier
 from routing.resolvers import Resolution, Scope, resolve
+from routing.vocabulary import article, in_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +68,20 @@ def record_skips(change: Change, route: Walk) -> None:
 
 
 def enter(change: Change, route: Walk, *, kind: AuditKind, why: str, reason: str) -> None:
-    """Apply a walk that reached someone: record skipped tiers, assign the owner, start the tier's clock."""
+    """Apply a walk that reached someone: record skipped tiers, assign the owner, start the tier's clock. A tier
+    held by several people available now (two leads, the management team) is offered to all of them: nobody owns
+    it until one takes it, and the audit and every card say so."""
     assert route.reached is not None
     ctx = change.ctx
     record_skips(change, route)
-    tier, owner = route.reached.tier, route.reached.found.people[0]
+    tier, people = route.reached.tier, route.reached.found.people
     previous = change.peek("owner_id")
-    assign(change, owner)
+    shared = is_shared(tier, people)
+    if shared:
+        change.set(owner_id=None, holders=people)
+    else:
+        assign(change, people[0])
+        change.set(holders=())
     change.set(
         tier=tier.name,
         history=(*change.peek("history"), tier.name),
@@ -82,14 +90,52 @@ def enter(change: Change, route: Walk, *, kind: AuditKind, why: str, reason: str
     )
     if route.skipped:
         reason = "vacancy" if reason == "created" else reason
-    change.audit(kind, why, from_owner=previous, to_owner=owner, tier=tier.name)
-    change.notify(
-        owner,
-        Notice.ITEM_ASSIGNED,
-        reason=reason,
-        from_owner_name=ctx.name(previous),
-        redirected_by_name=ctx.name(change.peek("redirected_by")),
-    )
+    # who it came from: its owner, or (nobody had taken it from a shared tier) whoever moved it on, an admin say
+    sender = previous if previous is not None or reason != "escalated" else ctx.event.actor_id
+    context = {
+        "reason": reason,
+        "from_owner_name": ctx.name(sender),
+        "redirected_by_name": ctx.name(change.peek("redirected_by")),
+    }
+    if shared:
+        names = [ctx.name(p) or "" for p in people]
+        change.audit(kind, f"{why} Offered to {', '.join(names)}: the first to take it owns it.",
+                     from_owner=previous, to_owner=None, tier=tier.name, holders=list(people))
+        for person_id in people:
+            change.notify(person_id, Notice.ITEM_SHARED, holder_names=names, **context)
+        return
+    change.audit(kind, why, from_owner=previous, to_owner=people[0], tier=tier.name)
+    change.notify(people[0], Notice.ITEM_ASSIGNED, **context)
+
+
+def is_shared(tier: Tier, people: tuple[int, ...]) -> bool:
+    """A tier that is a role held by several people available now: every holder is offered the item."""
+    return tier.resolver.name is ResolverName.ROLE and len(people) > 1
+
+
+def take(ctx: Context, state: ItemState) -> Change:
+    """A holder of a shared tier takes the item: the first one owns it; the others' cards say who took it."""
+    actor = ctx.event.actor_id
+    label = chain_for(ctx, state.kind).tier(state.tier or "").label
+    if state.owner_id is not None:
+        if actor == state.owner_id:
+            raise Refused("already_yours", "It is already yours.")
+        if actor in state.holders:
+            raise Refused("taken", f"{ctx.name(state.owner_id)} took it first: it is theirs now, nothing to do.")
+        raise Refused("not_holder", f"It is with {ctx.name(state.owner_id)}; only they or an admin can act on it.")
+    if actor not in state.holders:
+        raise Refused(
+            "not_holder",
+            f"Only the {in_sentence(label)} it was sent to can take it; an admin can answer or reassign it directly.",
+        )
+    change = Change(ctx, state, state)
+    assign(change, actor)
+    change.set(step="taken")
+    others = [ctx.name(p) or "" for p in state.holders if p != actor]
+    change.audit(AuditKind.TAKEN, f"{ctx.name(actor)} took it ({label}; also offered to {', '.join(others)}).",
+                 from_owner=None, to_owner=actor)
+    change.notify(state.asker_id, Notice.ASKER_STATUS, step="taken", note="")
+    return change
 
 
 # --- creating an item ----------------------------------------------------------------------------------------
@@ -115,9 +161,9 @@ def start(ctx: Context, state: ItemState, *, also_tell: tuple[int, ...] = ()) ->
         )
         return change
     tier = route.reached.tier
-    enter(
-        change, route, kind=AuditKind.ASSIGNED, why=f"Sent to {tier.label} {_owner_name(ctx, route)}.", reason="created"
-    )
+    to = f"Sent to {tier.label}" if is_shared(tier, route.reached.found.people) else (
+        f"Sent to {tier.label} {_owner_name(ctx, route)}")
+    enter(change, route, kind=AuditKind.ASSIGNED, why=f"{to}.", reason="created")
     change.notify(state.asker_id, Notice.ASKER_STATUS, step="received", note="")
     return change
 
@@ -164,9 +210,11 @@ def staff_district(ctx: Context, person_id: int, district_id: int | None) -> Dis
 def _no_entry_reason(ctx: Context, chain: Chain, asker_id: int) -> str:
     protocol = ctx.protocol
     roles = ctx.directory.index.roles_of(asker_id)
-    starters = ", ".join(protocol.label(r).lower() for r in chain.entry)
-    held = ", ".join(sorted(protocol.label(r).lower() for r in roles)) or "no team or district"
-    return f"a {chain.label.lower()} starts from a {starters}; the roster lists {ctx.name(asker_id)} as: {held}"
+    starters = " or ".join(in_sentence(protocol.label(r)) for r in chain.entry)
+    held = ", ".join(sorted(in_sentence(protocol.label(r)) for r in roles)) or "no team or district"
+    what = in_sentence(chain.label)
+    return f"{article(what)} {what} starts from {article(starters)} {starters}; the roster lists " \
+        f"{ctx.name(asker_id)} as: {held}"
 
 
 def _owner_name(ctx: Context, route: Walk) -> str:
@@ -185,8 +233,8 @@ def escalate(ctx: Context, state: ItemState) -> Change:
     if index == len(chain.tiers) - 1:
         raise Refused(
             "last_tier",
-            f"{tier.label} is the last tier for a {chain.label.lower()}: please answer it, or reassign it to "
-            f"another {tier.label.lower()}.",
+            f"{tier.label} is the last tier for {article(in_sentence(chain.label))} {in_sentence(chain.label)}: "
+            f"please answer it, or reassign it to another {in_sentence(tier.label)}.",
         )
     route = walk(ctx, chain, index + 1, scope_of(state))
     if route.reached is None:
@@ -199,6 +247,7 @@ def escalate(ctx: Context, state: ItemState) -> Change:
     why = f"{ctx.name(ctx.event.actor_id)} escalated it from {tier.label} to {route.reached.tier.label}"
     why += f": {ctx.event.reason}." if ctx.event.reason else "."
     enter(change, route, kind=AuditKind.ESCALATED, why=why, reason="escalated")
+    change.set(step="escalated")
     change.notify(state.asker_id, Notice.ASKER_STATUS, step="escalated", note=ctx.event.reason)
     return change
 
@@ -210,7 +259,9 @@ def deadline_passed(ctx: Context, state: ItemState) -> Change:
     tier = chain.tiers[index]
     change = Change(ctx, state, state)
     route = walk(ctx, chain, index + 1, scope_of(state)) if index + 1 < len(chain.tiers) else Walk((), None)
-    late = f"No answer from {ctx.name(state.owner_id)} within {tier.deadline_days} business day(s) at {tier.label}"
+    who = ctx.name(state.owner_id) if state.owner_id is not None else (
+        "anyone it was offered to (" + ", ".join(ctx.name(p) or "" for p in state.holders) + ")")
+    late = f"No answer from {who} within {tier.deadline_days} business day(s) at {tier.label}"
     if route.reached is None:
         above = (
             "it is the last tier"
@@ -235,10 +286,11 @@ def deadline_passed(ctx: Context, state: ItemState) -> Change:
     change.notify(
         previous,
         Notice.ESCALATED_OVERDUE,
-        to_owner_name=ctx.name(change.peek("owner_id")),
+        to_owner_name=ctx.name(change.peek("owner_id")) or route.reached.tier.label,
         to_tier_label=route.reached.tier.label,
     )
-    change.notify(state.asker_id, Notice.ASKER_STATUS, step="escalated", note="")
+    change.set(step="moved_up")
+    change.notify(state.asker_id, Notice.ASKER_STATUS, step="moved_up", note="")
     return change
 
 
@@ -247,11 +299,13 @@ def overdue(change: Change, why: str, days: int, remind_before_hours: float) -> 
     previous_deadline = change.peek("deadline_at")
     change.schedule(days, remind_before_hours)
     change.audit(AuditKind.OVERDUE, why)
-    change.notify(
-        change.peek("owner_id"),
-        Notice.OVERDUE,
-        previous_deadline_at=previous_deadline.isoformat() if previous_deadline else None,
-    )
+    owner = change.peek("owner_id")
+    for person_id in (owner,) if owner is not None else change.peek("holders"):
+        change.notify(
+            person_id,
+            Notice.OVERDUE,
+            previous_deadline_at=previous_deadline.isoformat() if previous_deadline else None,
+        )
     for admin in change.ctx.admins():
         change.notify(admin, Notice.ADMIN_ALERT, problem="overdue_last_tier", detail=why)
 
@@ -281,7 +335,7 @@ def check_target(ctx: Context, state: ItemState, found: Resolution, label: str) 
             raise Refused("target_unavailable", f"{ctx.name(target)} is away right now; please choose someone else.")
         raise Refused(
             "not_in_tier",
-            f"{ctx.name(target)} is not a {label.lower()} for this item; "
+            f"{ctx.name(target)} is not {article(in_sentence(label))} {in_sentence(label)} for this item; "
             "you can hand it only to someone at the same tier.",
         )
     return target
@@ -298,4 +352,5 @@ def hand_over(change: Change, target: int, label: str) -> None:
         target, Notice.ITEM_ASSIGNED, reason="reassigned", from_owner_name=ctx.name(previous), redirected_by_name=None
     )
     change.notify(previous, Notice.ITEM_REASSIGNED_AWAY, to_owner_name=ctx.name(target), reason=ctx.event.reason)
+    change.set(step="reassigned")
     change.notify(state.asker_id, Notice.ASKER_STATUS, step="reassigned", note="")

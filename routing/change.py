@@ -16,6 +16,7 @@ from routing.model import (
     Audit,
     AuditKind,
     ClearDeadline,
+    Commit,
     Decision,
     Effect,
     Event,
@@ -27,6 +28,7 @@ from routing.model import (
 )
 from routing.protocol import Protocol
 from routing.resolvers import Scope, resolve
+from routing.vocabulary import in_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,10 @@ class Change:
         after = owner if to_owner is _CURRENT else to_owner
         self.effects.append(Audit(kind, self.ctx.event.actor_id, before, after, reason, detail))  # type: ignore[arg-type]
 
+    def commit(self, commitment: Commit) -> None:
+        """A state contact's allocation is committed (a ledger row)."""
+        self.effects.append(commitment)
+
     def notify(self, recipient: int | None, notice: Notice, **extra: Any) -> None:
         """Tell someone; the context describes the item as it stands after the whole decision."""
         if recipient is None:
@@ -197,10 +203,15 @@ def require_owner(state: ItemState, ctx: Context, action: str) -> None:
     actor = ctx.event.actor_id
     if actor is not None and (actor == state.owner_id or ctx.is_admin(actor)):
         return
+    kind = in_sentence(ctx.protocol.kind_label(state.kind))
+    if state.owner_id is None and state.holders:
+        if actor in state.holders:
+            raise Refused("not_taken", f"Nobody has taken this {kind} yet: take it first (Take it), then {action} it.")
+        raise Refused("not_owner", f"Nobody has taken this {kind} yet; only whoever takes it, or an admin, can "
+                                   f"{action} it.")
     raise Refused(
         "not_owner",
-        f"Only {ctx.name(state.owner_id)}, who has this {ctx.protocol.kind_label(state.kind)} now, or an admin "
-        f"can {action} it.",
+        f"Only {ctx.name(state.owner_id)}, who has this {kind} now, or an admin can {action} it.",
     )
 
 

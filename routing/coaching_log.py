@@ -62,7 +62,7 @@ class Context:
 
     today: date  # in the protocol's time zone
     district_ids: frozenset[int]  # the districts of the author's team(s)
-    member_ids: frozenset[int]  # people who can be listed as present (the team's members and facilitator)
+    member_ids: frozenset[int]  # who can be listed as present: the team's members and facilitator, the support team
     locked_months: frozenset[str] = field(default_factory=frozenset)  # "YYYY-MM" already submitted
 
 
@@ -107,7 +107,7 @@ def validate(entry: Entry, protocol: Protocol, ctx: Context) -> dict[Field, str]
     _check_type(entry, protocol, errors)
     unknown = [m for m in entry.members_present if m not in ctx.member_ids]
     if unknown:
-        errors[Field.MEMBERS] = "Only your team's CST members can be listed as present."
+        errors[Field.MEMBERS] = "Only your team's people and the support team can be listed as present."
     bad_topics = [t for t in entry.topics if protocol.canonical_topic(t) is None]
     if bad_topics:
         errors[Field.TOPICS] = f"Unknown topic {bad_topics[0]!r}: pick from the list."
@@ -191,5 +191,14 @@ def may_edit(directory: Directory, person_id: int, team_id: int, author_id: int,
 def context_for(directory: Directory, person_id: int, *, today: date, locked_months: frozenset[str]) -> Context:
     teams = teams_of(directory, person_id)
     district_ids = frozenset(d.id for t in teams for d in directory.districts_of_team(t))
-    member_ids = frozenset(m.person_id for t in teams for m in directory.team_memberships(t))
+    member_ids = frozenset(present_choices(directory, teams))
     return Context(today=today, district_ids=district_ids, member_ids=member_ids, locked_months=locked_months)
+
+
+def present_choices(directory: Directory, teams: tuple[int, ...]) -> tuple[int, ...]:
+    """Who may be listed as present on these teams' log: their people, and the support team, whose "advisory
+    resources span across all teams" (CST Implementation Guide, CST Expertise, Composition, and Mindset)."""
+    people = [m.person_id for t in teams for m in directory.team_memberships(t)]
+    if teams:
+        people += [p.id for p in directory.index.holders(Role.SUPPORT)]
+    return tuple(dict.fromkeys(people))

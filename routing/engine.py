@@ -66,25 +66,31 @@ def _new_state(ctx: Context, kind: ItemKind, asker_id: int, redirected_by: int |
         raise Refused("unknown_person", "Sorry, that person is not in the roster; an admin can add them.")
     if event.district_id is not None and event.district_id not in directory.districts:
         raise Refused("unknown_district", "Sorry, that district is not in the roster.")
-    topics = []
-    for topic in event.topics:
-        name = protocol.canonical_topic(topic)
-        if name is None:
-            raise Refused("unknown_topic", f"Sorry, {unknown_message('topic', topic, protocol.topics)}")
-        if name not in topics:
-            topics.append(name)
+    topics = _topics(ctx)
     return ItemState(
         kind=kind,
         status=Status.OPEN,
         protocol_version=protocol.version,
         asker_id=asker_id,
         district_id=event.district_id,
-        topics=tuple(topics),
+        topics=topics,
         text=event.text,
         urgency=event.urgency,
         opened_at=event.at.astimezone(UTC),
         redirected_by=redirected_by,
     )
+
+
+def _topics(ctx: Context) -> tuple[str, ...]:
+    """The event's topics as the protocol names them, without repeats; an unknown one is refused."""
+    topics: list[str] = []
+    for topic in ctx.event.topics:
+        name = ctx.protocol.canonical_topic(topic)
+        if name is None:
+            raise Refused("unknown_topic", f"Sorry, {unknown_message('topic', topic, ctx.protocol.topics)}")
+        if name not in topics:
+            topics.append(name)
+    return tuple(topics)
 
 
 def _start(ctx: Context, state: ItemState, also_tell: tuple[int, ...] = ()) -> Change:
@@ -173,6 +179,21 @@ def _matched(state: ItemState | None, ctx: Context) -> Change:
     return training.matched(ctx, state)
 
 
+def _converted(state: ItemState | None, ctx: Context) -> Change:
+    assert state is not None
+    if state.kind not in (ItemKind.DISTRICT, ItemKind.QUESTION):
+        raise Refused("not_convertible", "Only a question or a district request can become a training request.")
+    require_owner(state, ctx, "make a training request of")
+    return training.convert(ctx, state, _topics(ctx))
+
+
+def _taken(state: ItemState | None, ctx: Context) -> Change:
+    assert state is not None
+    if state.kind is ItemKind.TRAINING:
+        raise Refused("not_applicable", "A training request has one owner throughout; there is nothing to take.")
+    return chains.take(ctx, state)
+
+
 def _withdrawn(state: ItemState | None, ctx: Context) -> Change:
     assert state is not None
     actor = ctx.event.actor_id
@@ -215,7 +236,10 @@ def _reminder_due(state: ItemState | None, ctx: Context) -> Change:
 
 
 def _reminded(state: ItemState, ctx: Context) -> list[tuple[int, str]]:
-    """Whom a reminder is for: the owner, or at a trainer-offer stage the people asked who have not answered."""
+    """Whom a reminder is for: the owner; at a trainer-offer stage the people asked who have not answered; an item
+    nobody has taken yet, everyone it was offered to."""
+    if state.owner_id is None and state.holders:
+        return [(p, "holder") for p in state.holders]
     if _is_training(state) and ctx.protocol.training is not None:
         stage = ctx.protocol.training.stage(state.tier or "")
         if stage.mode is StageMode.OFFERS:
@@ -239,5 +263,7 @@ HANDLERS: Mapping[EventKind, Handler] = MappingProxyType(
         EventKind.DEADLINE_PASSED: _deadline_passed,
         EventKind.REMINDER_DUE: _reminder_due,
         EventKind.WITHDRAWN: _withdrawn,
+        EventKind.TAKEN: _taken,
+        EventKind.CONVERTED: _converted,
     }
 )

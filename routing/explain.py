@@ -16,7 +16,8 @@ from routing.engine import decide
 from routing.errors import CstbotError
 from routing.matching import Candidate
 from routing.model import AuditKind, Decision, Event, EventKind, ItemKind, ItemState, Notice, Status
-from routing.protocol import Protocol
+from routing.network import Elsewhere
+from routing.protocol import Protocol, StageMode
 
 MAX_STEPS = 20  # a protocol's chains are short; this only guards the loop
 
@@ -34,6 +35,7 @@ class Step:
     remind_at: datetime | None
     asked: tuple[str, ...] = ()  # names asked for an offer (training offer stages)
     passed_over: tuple[str, ...] = ()  # audit reasons of tiers skipped just before this one
+    holders: tuple[str, ...] = ()  # a tier held by several people: everyone it is offered to (nobody owns it yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,9 @@ class Explanation:
     status: Status  # open when someone receives it; unroutable when nobody can
     steps: tuple[Step, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # training: the ranked candidates of the first pick stage
+    elsewhere: tuple[Elsewhere, ...] = ()  # ... or, when nobody on the team lists it, who in the network does
+    team_name: str = ""  # the item's team (training: whose people are ranked)
+    topics: tuple[str, ...] = ()
     no_route_reason: str = ""
     contacts: tuple[str, ...] = ()  # "Lee Lead (Lead facilitator)" when there is no route
     after_last: str = ""  # what happens when the last step's deadline passes
@@ -94,12 +99,16 @@ def explain(
     }
     if first.state.status is Status.UNROUTABLE:
         return Explanation(**base, status=Status.UNROUTABLE, **_no_route(first))
-    steps, candidates, after_last = _walk(first, directory, protocol, now)
+    steps, pick, after_last = _walk(first, directory, protocol, now)
+    team = directory.teams.get(first.state.team_id) if first.state.team_id is not None else None
     return Explanation(
         **base,
         status=Status.OPEN,
         steps=steps,
-        candidates=candidates,
+        candidates=pick.candidates if pick else (),
+        elsewhere=pick.elsewhere if pick else (),
+        team_name=team.name if team else "the team",
+        topics=first.state.topics,
         after_last=after_last,
         receiver_label=_receiver_label(directory, protocol, first.state, steps[0]),
     )
@@ -107,9 +116,18 @@ def explain(
 
 def _receiver_label(directory: Directory, protocol: Protocol, state: ItemState, step: Step) -> str:
     """A chain's first tier; for training the owner's role (the team's facilitator, or who stands in)."""
+    return owner_role(directory, protocol, state) or step.label
+
+
+def owner_role(directory: Directory, protocol: Protocol, state: ItemState) -> str:
+    """The role the item's owner holds it in, as the protocol names it: a chain tier's label ("Lead
+    facilitator"); for a training request the trainer-match owner ("CST facilitator"), or the role of whoever
+    stands in for a vacant facilitator ("Lead facilitator"), never a matching stage's label."""
     training = protocol.training
-    if state.kind is not ItemKind.TRAINING or training is None or state.owner_id is None:
-        return step.label
+    if state.kind is not ItemKind.TRAINING:
+        return protocol.step_label(state.kind, state.tier) if state.tier else ""
+    if training is None or state.owner_id is None:
+        return ""
     if state.team_id is not None and state.owner_id in {p.id for p in directory.index.facilitators_of(state.team_id)}:
         return training.owner_label
     roles = directory.index.roles_of(state.owner_id)
@@ -118,9 +136,10 @@ def _receiver_label(directory: Directory, protocol: Protocol, state: ItemState, 
 
 def _walk(
     first: Decision, directory: Directory, protocol: Protocol, now: datetime
-) -> tuple[tuple[Step, ...], tuple[Candidate, ...], str]:
+) -> tuple[tuple[Step, ...], ItemState | None, str]:
+    """The steps, the state at the first pick stage (training: its candidates), what happens after the last."""
     steps = [_step(first, directory, protocol, now)]
-    candidates = first.state.candidates
+    pick = first.state if _is_pick(protocol, first.state) else None
     decision = first
     after_last = ""
     while decision.state.is_open and len(steps) < MAX_STEPS:
@@ -134,10 +153,17 @@ def _walk(
             break
         if decision.state.is_open:
             steps.append(_step(decision, directory, protocol, state.deadline_at))
-            candidates = candidates or decision.state.candidates
+            if pick is None and _is_pick(protocol, decision.state):
+                pick = decision.state
         else:
             after_last = next((a.reason for a in decision.audits if a.kind is AuditKind.UNMATCHED), "")
-    return tuple(steps), candidates, after_last
+    return tuple(steps), pick, after_last
+
+
+def _is_pick(protocol: Protocol, state: ItemState) -> bool:
+    training = protocol.training
+    return state.kind is ItemKind.TRAINING and training is not None and any(
+        s.name == state.tier and s.mode is StageMode.PICK for s in training.sequence)
 
 
 def _step(decision: Decision, directory: Directory, protocol: Protocol, starts: datetime) -> Step:
@@ -155,6 +181,7 @@ def _step(decision: Decision, directory: Directory, protocol: Protocol, starts: 
         remind_at=state.remind_at.astimezone(tz) if state.remind_at else None,
         asked=asked,
         passed_over=tuple(a.reason for a in decision.audits if a.kind is AuditKind.SKIPPED),
+        holders=tuple(_name(directory, p) for p in state.holders) if state.owner_id is None else (),
     )
 
 

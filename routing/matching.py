@@ -3,6 +3,9 @@
 A candidate scores on expertise match (share of the request's topics the person lists), available FTE,
 home center (the same regional center as the district) and supervisor-reported fit. The protocol file sets
 the weights; the reason string shows every criterion so a facilitator can see why someone ranks where they do.
+
+Only FTE someone stated as available counts: a person whose available FTE the roster leaves unset shows "FTE not
+stated" and ranks after everyone who states some (an unset value is not "all of it free").
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from routing.directory import Directory, District, Membership, NetworkRole
+from routing.directory import Directory, District, Membership, NetworkRole, Role
 from routing.vocabulary import normalized as _key
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {"expertise": 4.0, "fte": 2.0, "location": 1.0, "fit": 2.0}
@@ -21,20 +24,24 @@ UNKNOWN_FIT = 0.5  # fit used in the score when the supervisor has not reported 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What a person brings to a match: from a team membership or a network role (state contact)."""
+    """What a person brings to a match: from a team membership or a network role (support team, state contact).
+    `fte_free` is the FTE they stated as available (None: not stated); `note` leads their reason ("support team")."""
 
     person_id: int
     expertise: frozenset[str] = frozenset()
     fte_free: float | None = None
     home_center: str | None = None
     fit: float | None = None
+    note: str | None = None
 
     @classmethod
-    def of(cls, source: Membership | NetworkRole) -> Profile:
+    def of(cls, source: Membership | NetworkRole, *, note: str | None = None) -> Profile:
         if isinstance(source, Membership):
-            free = source.fte_available if source.fte_available is not None else source.fte
-            return cls(source.person_id, source.expertise, free, source.home_center, source.fit)
-        return cls(source.person_id, source.expertise, source.fte, source.home_center, None)
+            return cls(source.person_id, source.expertise, source.fte_available, source.home_center, source.fit, note)
+        if source.role is Role.SUPPORT:
+            return cls(source.person_id, source.expertise, source.fte_available, source.home_center, None, note)
+        # A state contact: their FTE is their allocation (Missouri: Collaborative Work FTE), stated in the roster.
+        return cls(source.person_id, source.expertise, source.fte, source.home_center, None, note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,7 @@ def _reason(profile: Profile, request: _Request, matched: tuple[str, ...], same_
         expertise = f"expertise: {names} ({len(matched)} of {len(request.topics)})"
     else:
         expertise = "expertise: no topics given"
-    fte = f"{_fmt(profile.fte_free)} FTE free" if profile.fte_free is not None else "FTE unknown"
+    fte = f"{_fmt(profile.fte_free)} FTE free" if profile.fte_free is not None else "FTE not stated"
     if request.center is None:
         location = "district center unknown"
     elif not profile.home_center:
@@ -128,7 +135,8 @@ def _reason(profile: Profile, request: _Request, matched: tuple[str, ...], same_
     else:
         location = f"different center ({profile.home_center}; district: {request.center})"
     fit = f"supervisor fit {_fmt(profile.fit)}" if profile.fit is not None else "supervisor fit not reported"
-    return f"{expertise}; {fte}; {location}; {fit}"
+    reason = f"{expertise}; {fte}; {location}; {fit}"
+    return f"{profile.note}; {reason}" if profile.note else reason
 
 
 def rank_candidates(
@@ -138,20 +146,26 @@ def rank_candidates(
     topics: Iterable[str] = (),
     district: District | None = None,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    listing_only: bool = False,
 ) -> tuple[Candidate, ...]:
-    """Rank profiles best first (ties keep roster order); each candidate carries its rank (1 = best) and reason.
+    """Rank profiles best first; each candidate carries its rank (1 = best) and reason.
 
     The score is a weighted mean of expertise match (share of the topics the person lists), available FTE, same
-    home center as the district, and supervisor-reported fit (UNKNOWN_FIT when not reported). A person listed
-    twice (two memberships) keeps their best profile.
+    home center as the district, and supervisor-reported fit (UNKNOWN_FIT when not reported). Everyone who
+    states available FTE ranks before everyone who does not; ties keep roster order. A person listed twice (two
+    memberships) keeps their best profile. `listing_only`: only people who list at least one of the topics (with
+    no topics given, everyone).
     """
     request = _Request.of(topics, district, weights)
     best: dict[int, tuple[float, Profile, tuple[str, ...], bool | None]] = {}
     for profile in profiles:
         score, matched, same_center = _measure(profile, request)
+        if listing_only and request.topics and not matched:
+            continue
         if profile.person_id not in best or score > best[profile.person_id][0]:
             best[profile.person_id] = (score, profile, matched, same_center)
-    ordered = sorted(best.values(), key=lambda b: -b[0])  # stable: roster order breaks ties
+    # stable: roster order breaks ties
+    ordered = sorted(best.values(), key=lambda b: (b[1].fte_free is None, -b[0]))
     ranked = []
     for rank, (score, profile, matched, same_center) in enumerate(ordered, start=1):
         person = directory.person(profile.person_id)

@@ -2,7 +2,7 @@
 
 `decide(state, event, ...)` (routing.engine) returns a `Decision`: the item's new `ItemState` and the effects the
 shell must carry out in the same transaction (outbox rows for `Notify`, the item's deadline columns for
-`SetDeadline`/`ClearDeadline`, an `item_event` row for `Audit`).
+`SetDeadline`/`ClearDeadline`, an `item_event` row for `Audit`, a ledger row for `Commit`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from routing.matching import Candidate
+from routing.network import Elsewhere
 
 
 class ItemKind(StrEnum):
@@ -49,6 +50,8 @@ class EventKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"  # sent by the scheduler at or after deadline_at
     REMINDER_DUE = "reminder_due"  # sent by the scheduler at or after remind_at
     WITHDRAWN = "withdrawn"  # the asker takes it back
+    TAKEN = "taken"  # a holder of a shared tier takes the item: the first one owns it
+    CONVERTED = "converted"  # the owner makes a question or district request a training request (topics)
 
 
 class AuditKind(StrEnum):
@@ -69,6 +72,9 @@ class AuditKind(StrEnum):
     UNMATCHED = "unmatched"
     WITHDRAWN = "withdrawn"
     UNROUTABLE = "unroutable"
+    SHARED = "shared"
+    TAKEN = "taken"
+    CONVERTED = "converted"
 
 
 class Notice(StrEnum):
@@ -76,8 +82,10 @@ class Notice(StrEnum):
 
     Every context holds the COMMON_CONTEXT keys, plus the keys NOTICE_CONTEXT lists for the notice:
 
-    - item_assigned (new owner): reason (created | redirected | escalated | overdue | reassigned | vacancy),
-      from_owner_name, redirected_by_name
+    - item_assigned (new owner): reason (created | redirected | escalated | overdue | reassigned | vacancy |
+      converted), from_owner_name, redirected_by_name
+    - item_shared (each holder of a tier held by several people; nobody owns it until one takes it): the same keys
+      as item_assigned, and holder_names
     - item_reassigned_away (previous owner, after a reassignment): to_owner_name, reason
     - escalated_overdue (previous owner, the item moved up unanswered): to_owner_name, to_tier_label
     - asker_status (asker, whenever the item moves): step (received | escalated | reassigned | stage), note
@@ -85,23 +93,28 @@ class Notice(StrEnum):
     - answer_to_chain (earlier owners of the item): answer, answered_by_name
     - redirect_to_district_person (district person whose request a member passed on): redirected_by_name
     - redirect_to_member (the member who passed it on): (common keys only)
-    - reminder (owner; at a trainer-offer stage also each asked person who has not answered): role (owner | asked)
+    - reminder (owner; at a trainer-offer stage each asked person who has not answered; an item nobody has taken
+      yet: each holder): role (owner | asked | holder)
     - overdue (owner at the last tier, deadline passed: still theirs): previous_deadline_at
     - admin_alert (every admin): problem (overdue_last_tier | unroutable), detail
     - no_route (asker, nobody can own it): reason, contacts (list of {id, name, label})
-    - training_candidates (owner, at a pick stage): candidates (list of Candidate.to_dict())
+    - training_candidates (owner, at a pick stage): candidates (list of Candidate.to_dict(): only people who list
+      one of the topics), elsewhere (when there are none: who in the network does, Elsewhere.to_dict()), team_name
     - training_stage (owner, at an offer stage): asked_names
     - offer_request (each asked person): district_center
     - offer_won (the person whose offer won): trainer_name
     - offer_released (asked people no longer needed, late offerers): why (matched | late | withdrawn | answered |
       unmatched), trainer_name
     - match_to_requester / match_to_trainer / match_to_owner: trainer_id, trainer_name, matched_by_name
-    - rpdc_referral (owner, last resort): center
+    - rpdc_referral (owner, last resort): center (the card says who was told: state.referred_to)
+    - referral_told (the last resort's audience for the district's center, e.g. its RPDC director): center, history
+      (what was tried, one line per stage)
     - no_match (asker and owner, no stage matched and no last resort): stages_tried (labels)
     - item_withdrawn (owner and asked people): withdrawn_by_name
     """
 
     ITEM_ASSIGNED = "item_assigned"
+    ITEM_SHARED = "item_shared"
     ITEM_REASSIGNED_AWAY = "item_reassigned_away"
     ESCALATED_OVERDUE = "escalated_overdue"
     ASKER_STATUS = "asker_status"
@@ -122,6 +135,7 @@ class Notice(StrEnum):
     MATCH_TO_TRAINER = "match_to_trainer"
     MATCH_TO_OWNER = "match_to_owner"
     RPDC_REFERRAL = "rpdc_referral"
+    REFERRAL_TOLD = "referral_told"
     NO_MATCH = "no_match"
     ITEM_WITHDRAWN = "item_withdrawn"
 
@@ -151,6 +165,7 @@ _MATCH_KEYS = ("trainer_id", "trainer_name", "matched_by_name")
 
 NOTICE_CONTEXT: Mapping[Notice, tuple[str, ...]] = {
     Notice.ITEM_ASSIGNED: ("reason", "from_owner_name", "redirected_by_name"),
+    Notice.ITEM_SHARED: ("reason", "from_owner_name", "redirected_by_name", "holder_names"),
     Notice.ITEM_REASSIGNED_AWAY: ("to_owner_name", "reason"),
     Notice.ESCALATED_OVERDUE: ("to_owner_name", "to_tier_label"),
     Notice.ASKER_STATUS: ("step", "note"),
@@ -162,7 +177,7 @@ NOTICE_CONTEXT: Mapping[Notice, tuple[str, ...]] = {
     Notice.OVERDUE: ("previous_deadline_at",),
     Notice.ADMIN_ALERT: ("problem", "detail"),
     Notice.NO_ROUTE: ("reason", "contacts"),
-    Notice.TRAINING_CANDIDATES: ("candidates",),
+    Notice.TRAINING_CANDIDATES: ("candidates", "elsewhere", "team_name"),
     Notice.TRAINING_STAGE: ("asked_names",),
     Notice.OFFER_REQUEST: ("district_center",),
     Notice.OFFER_WON: ("trainer_name",),
@@ -171,6 +186,7 @@ NOTICE_CONTEXT: Mapping[Notice, tuple[str, ...]] = {
     Notice.MATCH_TO_TRAINER: _MATCH_KEYS,
     Notice.MATCH_TO_OWNER: _MATCH_KEYS,
     Notice.RPDC_REFERRAL: ("center",),
+    Notice.REFERRAL_TOLD: ("center", "history"),
     Notice.NO_MATCH: ("stages_tried",),
     Notice.ITEM_WITHDRAWN: ("withdrawn_by_name",),
 }
@@ -186,11 +202,41 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """An offer of a trainer: who offered, whom, when. The first offer on an open item wins."""
+    """An offer of a trainer: who offered, whom, when. The first offer on an open item wins. A state contact's offer
+    commits `days` of their allocation; `over_allocation` says they confirmed going past what remained."""
 
     person_id: int
     candidate_id: int
     at: datetime
+    days: float | None = None
+    over_allocation: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"person_id": self.person_id, "candidate_id": self.candidate_id, "at": _iso(self.at)}
+        if self.days is not None:
+            data["days"] = self.days
+            data["over_allocation"] = self.over_allocation
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Offer:
+        return cls(data["person_id"], data["candidate_id"], datetime.fromisoformat(data["at"]), data.get("days"),
+                   bool(data.get("over_allocation", False)))
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """For a facilitator asked to offer a trainer: their own team's people who list the expertise, ranked."""
+
+    person_id: int  # the facilitator asked
+    candidates: tuple[Candidate, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "candidates": [c.to_dict() for c in self.candidates]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Suggestion:
+        return cls(data["person_id"], tuple(Candidate.from_dict(c) for c in data.get("candidates", ())))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -232,10 +278,26 @@ class ItemState:
     trainer_id: int | None = None
     answer: str = ""
     answered_by: int | None = None
+    # Where it stands, for every text about it: received | escalated | moved_up (a deadline moved it) | reassigned |
+    # stage (trainer matching moved on) | widened (more people asked at the same stage) | taken | converted
+    step: str = "received"
+    # A tier held by several people (two leads, the management team): everyone it was offered to. Until one of
+    # them takes it the item has no owner (never two); after, the others' cards say who took it.
+    holders: tuple[int, ...] = ()
+    elsewhere: tuple[Elsewhere, ...] = ()  # a pick stage nobody on the team can meet: who in the network could
+    suggestions: tuple[Suggestion, ...] = ()  # at an offers stage: each asked facilitator's own ranked people
+    next_asked: tuple[int, ...] = ()  # at an offers stage: asked only if those asked first decline or time runs out
+    referred_to: tuple[int, ...] = ()  # the last resort: who was told (the district's RPDC director)
+    converted_from: str | None = None  # the kind it was before the owner made it a training request
 
     @property
     def is_open(self) -> bool:
         return self.status is Status.OPEN
+
+    @property
+    def shared(self) -> bool:
+        """Offered to several holders of a tier, and nobody has taken it yet."""
+        return self.owner_id is None and bool(self.holders) and self.is_open
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: enums as values, datetimes as ISO strings, tuples as lists."""
@@ -251,9 +313,12 @@ class ItemState:
         data["declined"] = list(self.declined)
         data["asked"] = [{"person_id": a.person_id, "stage": a.stage} for a in self.asked]
         data["candidates"] = [c.to_dict() for c in self.candidates]
-        data["offers"] = [
-            {"person_id": o.person_id, "candidate_id": o.candidate_id, "at": _iso(o.at)} for o in self.offers
-        ]
+        data["offers"] = [o.to_dict() for o in self.offers]
+        data["holders"] = list(self.holders)
+        data["elsewhere"] = [e.to_dict() for e in self.elsewhere]
+        data["suggestions"] = [x.to_dict() for x in self.suggestions]
+        data["next_asked"] = list(self.next_asked)
+        data["referred_to"] = list(self.referred_to)
         return data
 
     @classmethod
@@ -264,13 +329,13 @@ class ItemState:
             values[name] = _from_iso(values.get(name))
         values["kind"] = ItemKind(values["kind"])
         values["status"] = Status(values["status"])
-        for name in ("topics", "history", "owners", "skipped", "declined"):
+        for name in ("topics", "history", "owners", "skipped", "declined", "holders", "next_asked", "referred_to"):
             values[name] = tuple(values.get(name, ()))
         values["asked"] = tuple(Ask(**a) for a in values.get("asked", ()))
         values["candidates"] = tuple(Candidate.from_dict(c) for c in values.get("candidates", ()))
-        values["offers"] = tuple(
-            Offer(o["person_id"], o["candidate_id"], datetime.fromisoformat(o["at"])) for o in values.get("offers", ())
-        )
+        values["offers"] = tuple(Offer.from_dict(o) for o in values.get("offers", ()))
+        values["elsewhere"] = tuple(Elsewhere.from_dict(e) for e in values.get("elsewhere", ()))
+        values["suggestions"] = tuple(Suggestion.from_dict(x) for x in values.get("suggestions", ()))
         return cls(**values)
 
 
@@ -290,6 +355,12 @@ class Event:
     topics: tuple[str, ...] = ()
     reason: str = ""
     urgency: str = "normal"
+    # OFFERED by a state contact: the days the offer commits of their allocation, what remained of it before this
+    # offer (the shell reads it from the ledger; None: nothing committed yet), and their confirmation when the
+    # offer goes past what remained.
+    days: float | None = None
+    allocation_left: float | None = None
+    confirm_over: bool = False
 
 
 # --- effects -------------------------------------------------------------------------------------------------
@@ -329,7 +400,18 @@ class Audit:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-Effect = Notify | SetDeadline | ClearDeadline | Audit
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A state contact's winning offer commits `days` of their allocation to `trainer_id` (themselves or one of
+    their trainers): the shell writes one ledger row (`trainer_commitment`) in the same transaction."""
+
+    contact_id: int
+    trainer_id: int
+    days: float
+    over_allocation: bool = False
+
+
+Effect = Notify | SetDeadline | ClearDeadline | Audit | Commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +426,10 @@ class Decision:
     @property
     def audits(self) -> tuple[Audit, ...]:
         return tuple(e for e in self.effects if isinstance(e, Audit))
+
+    @property
+    def commitments(self) -> tuple[Commit, ...]:
+        return tuple(e for e in self.effects if isinstance(e, Commit))
 
     def notices_for(self, person_id: int) -> tuple[Notice, ...]:
         return tuple(e.template for e in self.notices if e.recipient_id == person_id)

@@ -211,6 +211,7 @@ class Reporting:
     log_due_days: int  # monthly coaching interaction log: business days after month end
     log_remind_days_before: int
     lead_update_due_days: int  # monthly lead facilitator update to the management team
+    lead_update_label: str = "monthly update"  # what the protocol calls it ("CST update")
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,8 @@ class Protocol:
         found = {role.value: self.label(role) for role in Role}
         audiences = [vocabulary.in_sentence(self.audience(key).label) for key in AUDIENCE_KEYS]
         found["activity_log"] = self.activity_log
+        found["lead_update"] = self.reporting.lead_update_label
+        found["protocol"] = self.name
         found["summary_audiences"] = ", ".join(audiences[:-1]) + f" and {audiences[-1]}"
         return found
 

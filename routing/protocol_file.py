@@ -40,7 +40,7 @@ is another state's chain on the same engine. The format, in short (see the shipp
 
     topics: {standards: default, expertise: default}                          # or lists
     reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2},
-                lead_update: {due_business_days_after_month_end: 10}}
+                lead_update: {due_business_days_after_month_end: 10, label: CST update}}
 
 Resolvers: `team_facilitator` (the item's team's facilitator), `team_members` (everyone on the item's team,
 and the support team, whose advisory resources span all teams),
@@ -686,7 +686,8 @@ class _Parser:
             optional=("remind_business_days_before",),
         )
         lead = self.mapping(
-            spec.get("lead_update"), "reporting.lead_update", required=("due_business_days_after_month_end",)
+            spec.get("lead_update"), "reporting.lead_update", required=("due_business_days_after_month_end",),
+            optional=("label",),
         )
         days = "business days after month end"
         return Reporting(
@@ -708,6 +709,7 @@ class _Parser:
                 minimum=0,
                 what=days,
             ),
+            lead_update_label=self.string(lead.get("label"), "reporting.lead_update.label", default="monthly update"),
         )
 
     def matching(self, node: Any) -> dict[str, float]:

@@ -66,9 +66,11 @@ def _team_facilitator(directory: Directory, scope: Scope) -> _Found:
 
 
 def _team_members(directory: Directory, scope: Scope) -> _Found:
+    """The team's people, then the support team ("advisory resources that span across all teams")."""
     if scope.team_id is None:
         return (), _no_team_reason(directory, scope)
-    people = _people(directory, (m.person_id for m in directory.index.team_memberships(scope.team_id)))
+    team = (m.person_id for m in directory.index.team_memberships(scope.team_id))
+    people = _people(directory, (*team, *(p.id for p in directory.index.holders(Role.SUPPORT))))
     return people, "" if people else f"{_team_label(directory, scope.team_id)} has nobody on it"
 
 
@@ -170,14 +172,19 @@ def _unavailable_reason(person: Person) -> str:
     return f"{person.label} is away until {person.away_until.isoformat()}"
 
 
-def profiles(directory: Directory, people: Iterable[int], team_id: int | None) -> tuple[Profile, ...]:
-    """Matching profiles for `people`: their membership of `team_id` (or any team), else their state-contact role."""
+def profiles(
+    directory: Directory, people: Iterable[int], team_id: int | None, *, support_note: str | None = None
+) -> tuple[Profile, ...]:
+    """Matching profiles for `people`: their membership of `team_id` (or any team), else their support-team role
+    (its reason led by `support_note`), else their state-contact role."""
     result: list[Profile] = []
     for pid in people:
         memberships = directory.index.memberships_of(pid)
         chosen = next((m for m in memberships if m.team_id == team_id), memberships[0] if memberships else None)
         if chosen is not None:
             result.append(Profile.of(chosen))
+        elif (role := directory.index.network_role(pid, Role.SUPPORT)) is not None:
+            result.append(Profile.of(role, note=support_note))
         elif (role := directory.index.network_role(pid, Role.STATE_CONTACT)) is not None:
             result.append(Profile.of(role))
         else:

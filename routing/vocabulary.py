@@ -83,15 +83,31 @@ def unknown_message(kind: str, name: str, choices: Iterable[str]) -> str:
 
 def in_sentence(value: object) -> str:
     """A label inside a sentence, as the protocol writes it otherwise: 'Question' becomes 'question' and 'Lead
-    facilitator' 'lead facilitator', but a label led by an acronym ('MMD question', 'CST facilitator') or written
-    as a name ('State Implementation Team', 'Other CST facilitators') stays exactly as written."""
+    facilitator' 'lead facilitator', 'Other CST facilitators' 'other CST facilitators'; a label led by an acronym
+    ('MMD question', 'CST facilitator') or written as a name ('State Implementation Team') stays as written."""
     text = str(value)
     words = text.split()
     if not words:
         return text
-    if any(c.isupper() for c in words[0][1:]) or any(w[:1].isupper() for w in words[1:]):
+    def named(word: str) -> bool:  # a capitalised word that is not an acronym: part of a name
+        letters = word.strip("()")
+        return letters[:1].isupper() and any(c.islower() for c in letters)
+
+    if any(c.isupper() for c in words[0][1:]) or any(named(w) for w in words[1:]):
         return text
     return text[:1].lower() + text[1:]
+
+
+def article(words: str) -> str:
+    """'an' or 'a' before `words` as written: 'an MMD question', 'an update', 'a CST member', 'a question'."""
+    first = words.split(" ", 1)[0] if words else ""
+    if len(first) > 1 and first.isupper():  # an acronym is read letter by letter
+        return "an" if first[0] in "AEFHILMNORSX" else "a"
+    return "an" if first[:1].lower() in "aeiou" else "a"
+
+
+def with_article(words: str) -> str:
+    return f"{article(words)} {words}"
 
 
 _NORMALIZED: dict[str, str] = {}  # memo: routing compares the same few names many times a second

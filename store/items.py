@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from routing.model import Audit, ItemKind, ItemState, Notice, Status
@@ -25,6 +25,7 @@ def get(*, session: Session, item_id: int) -> Item | None:
 def state_columns(state: ItemState) -> dict[str, Any]:
     """The item's columns that mirror the engine's state (what queries filter on), and the state itself."""
     return {
+        "kind": state.kind.value,  # a question or district request may become a training request
         "status": state.status.value,
         "owner_id": state.owner_id,
         "tier": state.tier,
@@ -42,7 +43,7 @@ def state_columns(state: ItemState) -> dict[str, Any]:
 def insert(*, session: Session, state: ItemState, source: dict[str, Any], now: datetime) -> Item:
     """A new item row; its id is written back into the stored state."""
     row = Item(
-        kind=state.kind.value, protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
+        protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
         source=source, created_at=now, updated_at=now, **state_columns(state),
     )
     session.add(row)
@@ -97,14 +98,24 @@ def due_ids(*, session: Session, now: datetime) -> list[int]:
 
 
 def open_for(*, session: Session, person_id: int) -> list[Item]:
-    """Open items the person owns, and those they were asked to offer a trainer for (each ask left them an
-    offer-request card): not every open training request in the state. Soonest deadline first."""
+    """Open items the person owns, those they were asked to offer a trainer for (each ask left them an
+    offer-request card), and those offered to them with others that nobody has taken yet (an item-shared card):
+    not every open item in the state. Soonest deadline first."""
     asked_of = select(ItemCard.item_id).where(
         ItemCard.recipient_id == person_id, ItemCard.key.startswith(f"{Notice.OFFER_REQUEST.value}:")
     )
+    offered_to = select(ItemCard.item_id).where(
+        ItemCard.recipient_id == person_id, ItemCard.key.startswith(f"{Notice.ITEM_SHARED.value}:")
+    )
     return list(session.exec(
-        select(Item).where(Item.status == Status.OPEN.value, or_(Item.owner_id == person_id, Item.id.in_(asked_of)))
-        .order_by(Item.deadline_at)
+        select(Item).where(
+            Item.status == Status.OPEN.value,
+            or_(
+                Item.owner_id == person_id,
+                Item.id.in_(asked_of),
+                and_(Item.owner_id.is_(None), Item.id.in_(offered_to)),
+            ),
+        ).order_by(Item.deadline_at)
     ))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from calendar import monthrange
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,9 +25,10 @@ from sqlalchemy import Text, and_, case, cast, func, select
 from sqlmodel import Session
 
 from routing import vocabulary
+from routing.allocation import Ledger, ledger
 from routing.directory import Directory
 from routing.protocol import Protocol
-from store import models
+from store import allocation, models
 from store.export import YIELD_PER
 
 SUBMITTED = "submitted"
@@ -146,6 +148,7 @@ class Summary:
     other_topics: list[TopicCount]  # names matching neither list, most frequent first
     topics_by_team: dict[int, list[TopicCount]]  # team id -> topics covered (non-zero), most frequent first
     submissions: list[Submission]  # every active team (and inactive ones that submitted), natural name order
+    allocations: Ledger | None = None  # the state contacts' allocation ledger of the month's school year
 
     @property
     def month_label(self) -> str:
@@ -285,7 +288,14 @@ def compile_summary(*, session: Session, month: str, protocol: Protocol, directo
             )
         )
 
+    allocations = None
+    if protocol.training is not None:  # as of the month's last day
+        first = parse_month(month)
+        day = first.replace(day=monthrange(first.year, first.month)[1])
+        rows = allocation.in_school_year(session=session, protocol=protocol, day=day)
+        allocations = ledger(directory, protocol, rows, day=day, as_of=day)
     return Summary(
+        allocations=allocations,
         month=month,
         organization=directory.organization,
         due_at=due_at.astimezone(tz),

@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from routing.vocabulary import in_sentence
+from routing.vocabulary import in_sentence, with_article
 
 TEMPLATE_DIR = Path(__file__).parent
 
@@ -19,6 +19,12 @@ TEMPLATE_DIR = Path(__file__).parent
 def slack_escape(value: Any) -> str:
     """Escape the three characters Slack mrkdwn treats specially."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def upper_first(value: Any) -> str:
+    """The first letter upper case, the rest as written ("CST update" stays, unlike Jinja's `capitalize`)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +39,8 @@ def environment() -> Environment:
     )
     env.filters["slack_escape"] = slack_escape
     env.filters["in_sentence"] = in_sentence
+    env.filters["a"] = with_article  # "an MMD question", "a question"
+    env.filters["upper_first"] = upper_first  # a protocol's word opening a line: "Implementation update · May"
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
     return env
 

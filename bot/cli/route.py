@@ -101,4 +101,4 @@ def _when(moment: datetime | None) -> str:
 
 
 def render(result: Explanation) -> str:
-    return render_text("cli/route_explain.txt.j2", r=result, when=_when).rstrip("\n")
+    return render_text("cli/route_explain.txt.j2", r=result, when=_when, plain=str).rstrip("\n")

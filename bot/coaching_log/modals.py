@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.ids import Callback
 from bot.slack import forms
-from routing.coaching_log import Entry, Field, month_label, team_of_district, teams_of
+from routing.coaching_log import Entry, Field, month_label, present_choices, team_of_district, teams_of
 from routing.directory import Directory, Person
 from routing.protocol import Protocol
 from store.models import Interaction
@@ -30,7 +30,7 @@ def choices(directory: Directory, person: Person) -> LogChoices:
     districts = sorted(
         ({"id": d.id, "name": d.name} for t in teams for d in directory.districts_of_team(t)), key=lambda d: d["name"]
     )
-    member_ids = dict.fromkeys(m.person_id for t in teams for m in directory.team_memberships(t))
+    member_ids = present_choices(directory, teams)
     members = [
         {"id": pid, "name": directory.people[pid].label}
         for pid in member_ids

@@ -68,8 +68,13 @@ BUTTONS: dict[str, str] = {
                 "no longer needed.",
     "No match here": "on a training request: nobody suitable at this stage, so the next stage of the trainer match "
                      "is asked (the other CST facilitators, then the state's trainer-match contacts).",
-    "Offer a trainer": "offers yourself or someone on your team as the trainer. The first offer wins; the others "
-                       "are told they are no longer needed.",
+    "Offer a trainer": "offers yourself or someone on your team (a state trainer-match contact: one of your "
+                       "trainers, with the days it commits) as the trainer. The first offer wins; the others are told "
+                       "they are no longer needed.",
+    "Take it": "an item sent to every holder of a tier (all the lead facilitators, say) is nobody's until one of "
+               "you takes it; the first click makes it yours, and the others' cards say who took it.",
+    "This is a training request": "turns a question that is really a training request into one: name the "
+                                  "topics, and the trainer match starts with your team.",
     "No one to offer": "tells the facilitator you have nobody to offer, so they do not wait for you.",
     "Choose a candidate ▾": "picks one of the ranked candidates as the trainer; the district and the trainer are "
                             "told.",
@@ -144,7 +149,10 @@ PAGES: tuple[Page, ...] = (
                   "business days; you are reminded {remind_hours} business hours before, and after the deadline "
                   "it moves up to the lead facilitator by itself.", "facilitator_card"),
           Section("Finding a trainer", "A training request starts with a ranked list of the people on your team "
-                  "(expertise, free FTE, home center, supervisor-reported fit). Pick one, or pass the stage.",
+                  "and the support team who list the requested expertise (then free FTE as the roster states it, "
+                  "home center, supervisor-reported fit). Pick one, or pass the stage. When nobody on your team "
+                  "lists it, the card names who in the network does, and the next stage is one click; the other "
+                  "facilitators asked next are those whose teams list it, each shown their own candidates.",
                   "training_candidates"),
           Section("Answers that reach the district", "When someone above you answers, you get the answer too.",
                   "answer_to_chain"),
@@ -160,8 +168,9 @@ PAGES: tuple[Page, ...] = (
          "and give the management team a monthly CST update.",
          ("/cst update", "/cst inbox", "/cst ask", "/cst help", "the Home tab"),
          (Section("Escalations", "A facilitator's escalation (or an item no facilitator answered in time) "
-                  "reaches the first available lead facilitator, with {lead_days} business days to answer or "
-                  "escalate to the management team.", "lead_card"),
+                  "reaches every available lead facilitator at once. *Take it* and it is yours (the others' cards "
+                  "say who took it); the tier has {lead_days} business days to answer or escalate to the "
+                  "management team, and until someone takes it every lead facilitator is reminded.", "lead_card"),
           Section("The monthly CST update", "Once a month you send the management team the CST update for the "
                   "month just ended, due {lead_update_days} business days after it: `/cst update`, or *Write the "
                   "update* on the reminder that comes a few days before (and once more if it is late). The form "
@@ -178,9 +187,9 @@ PAGES: tuple[Page, ...] = (
          "The management team receives the lead facilitators' monthly CST updates and what they escalate, and "
          "shares its meeting minutes with the facilitators.",
          ("/cst minutes", "/cst inbox", "/cst help", "the Home tab"),
-         (Section("Escalations", "An item escalated past the lead facilitators reaches the management team, the "
-                  "last tier: {management_days} business days, after which it stays yours and the admins are "
-                  "told.", "management_card"),
+         (Section("Escalations", "An item escalated past the lead facilitators reaches every member of the "
+                  "management team, the last tier. *Take it* and it is yours; {management_days} business days, "
+                  "after which it stays with the tier and the admins are told.", "management_card"),
           Section("The monthly CST update", "The lead facilitators' update reaches you by DM (and any updates "
                   "channel). *Acknowledge* it so they know it reached you. Your Home tab shows the month's update, "
                   "or that it is not yet received and when it is due.", "update_to_management"),
@@ -194,15 +203,20 @@ PAGES: tuple[Page, ...] = (
          "you are asked only for what the team and the other CSTs could not match, and only when the request's "
          "topics match your expertise (or nobody's does).",
          ("/cst inbox", "/cst help", "the Home tab"),
-         (Section("Asked for a trainer", "The first offer wins; the others asked are told they are no longer "
-                  "needed.", "offer_request_state"),)),
+         (Section("Asked for a trainer", "Offer yourself or one of your trainers, with the days the training "
+                  "commits; the form shows what is left of the school year's allocation, and going past it needs "
+                  "a tick. The first offer wins; the others asked are told they are no longer needed. "
+                  "`cstbot trainers` prints the allocation ledger.", "offer_request_state"),)),
     Page("support-team", Role.SUPPORT,
          "The CST support team (Special Education, Early Childhood, Social-Behavioral: advisory resources that span "
-         "across all teams) is on no single team. Your questions go straight to the lead facilitators, since no "
-         "facilitator is yours.",
+         "across all teams) is on no single team. You are a trainer candidate on every team's training requests "
+         "that list your expertise, any team can list you as present on its coaching interaction log, and your "
+         "questions go straight to the lead facilitators, since no facilitator is yours.",
          ("/cst ask", "/cst inbox", "/cst help", "the Home tab"),
          (Section("Asking", "`/cst ask` goes to the lead facilitators; the status message is edited in place as it "
-                  "moves.", "support_asks"),)),
+                  "moves.", "support_asks"),
+          Section("Matched as a trainer", "A facilitator picked you for a district's training: you are told who "
+                  "asked and who made the match, and they will be in touch.", "match_to_support"))),
     Page("admin", Role.ADMIN,
          "Admins keep the roster current (`cstbot roster import`), watch what could not be delivered, and step in "
          "when an item is stuck: an admin may answer, escalate or reassign any item.",
@@ -297,6 +311,8 @@ class _Play:
         s.act(facilitator, item_id=item.id, kind=EventKind.ESCALATED, reason="A question for the whole network")
         self.take("lead_card", lead)
         self.done()
+        s.act(lead, item_id=item.id, kind=EventKind.TAKEN)  # every lead facilitator was asked; one takes it
+        self.done()
         s.act(lead, item_id=item.id, kind=EventKind.ANSWERED, text="Start with one grade's common assessment.")
         self.take("answer_to_asker", staff)
         self.take("answer_to_chain", facilitator)
@@ -322,7 +338,7 @@ class _Play:
         state = self.d.holders(Role.STATE_CONTACT)[0]
         self.take("offer_request_state", state)
         self.done()
-        s.act(state, item_id=training.id, kind=EventKind.OFFERED, candidate_id=state.id)
+        s.act(state, item_id=training.id, kind=EventKind.OFFERED, candidate_id=state.id, days=2)
         self.take("match_to_requester", staff)
         self.done()
 
@@ -334,6 +350,11 @@ class _Play:
         support = self.d.holders(Role.SUPPORT)[0]
         s.start(support, kind=ItemKind.QUESTION, text="Is there a shared behavior-plan template for every team?")
         self.take("support_asks", support)
+        self.done()
+        behavior = s.start(staff, kind=ItemKind.TRAINING, text="Behavior supports for our middle school",
+                           topics=("Social-Behavioral",))
+        s.act(facilitator, item_id=behavior.id, kind=EventKind.MATCHED, candidate_id=support.id)
+        self.take("match_to_support", support)
         self.done()
 
         self._reminders(team, facilitator, member, lead)

@@ -38,12 +38,15 @@ from bot.minutes.scheduled import run_minutes_reminders
 from bot.runtime import load_book
 from bot.settings import Settings
 from bot.slack.web import WebApp
+from bot.trainers.service import school_year_ledger
 from bot.updates.scheduled import run_lead_updates
 from routing import monthly_loop as rules
 from routing.coaching_log import month_label
 from routing.directory import Directory, Person, Role, Team
 from routing.errors import CstbotError
 from routing.model import ItemState
+from routing.protocol_file import load_protocol
+from routing.vocabulary import in_sentence, normalized
 from store import migrate, outbox
 from store.db import make_engine
 from store.directory import load_channels
@@ -133,6 +136,22 @@ def _members(directory: Directory, team: Team) -> list[Person]:
     return _on_slack([directory.people[m.person_id] for m in directory.team_memberships(team.id, role=Role.MEMBER)])
 
 
+def _training_topic(directory: Directory, team: Team, topics: tuple[str, ...]) -> str:
+    """The topic of the demo's training request: one the protocol offers, that nobody on the team (nor the support
+    team) lists but someone on another team does, preferably one a state contact lists too: a request that walks
+    every matching stage and shows who in the network can meet it."""
+    known = {normalized(t): t for t in topics}
+    nearby = {normalized(e) for m in directory.team_memberships(team.id) for e in m.expertise}
+    nearby |= {normalized(e) for r in directory.network_roles if r.role is Role.SUPPORT for e in r.expertise}
+    elsewhere = [normalized(e) for m in directory.memberships if m.team_id != team.id for e in m.expertise]
+    contacts = {normalized(e) for r in directory.network_roles if r.role is Role.STATE_CONTACT for e in r.expertise}
+    wanted = [k for k in dict.fromkeys(elsewhere) if k in known and k not in nearby]
+    if not wanted:
+        return topics[0]
+    wanted.sort(key=lambda k: (k not in contacts, elsewhere.count(k), known[k]))
+    return known[wanted[0]]
+
+
 def pick_cast(directory: Directory, on: date, topics: tuple[str, ...]) -> Cast:
     usable: list[tuple[Team, Person]] = []
     away: tuple[Team, Person] | None = None
@@ -149,13 +168,7 @@ def pick_cast(directory: Directory, on: date, topics: tuple[str, ...]) -> Cast:
         raise DemoError("the roster needs two teams with a facilitator, members and district staff on Slack")
     (team, facilitator), (other_team, other_facilitator) = usable[0], usable[1]
     staff = _staff(directory, team)
-    # The state contacts' expertise that the fewest people on teams hold and nobody on this team has: the
-    # request that plausibly walks all three stages.
-    inside = {e for m in directory.team_memberships(team.id) for e in m.expertise}
-    held = [e for m in directory.memberships for e in m.expertise]
-    wanted = {e for r in directory.network_roles if r.role is Role.STATE_CONTACT for e in r.expertise} - inside
-    ranked = sorted(wanted, key=lambda e: (held.count(e), e))
-    topic = next((t for t in ranked if t in topics), ranked[0] if ranked else topics[0])
+    topic = _training_topic(directory, team, topics)
     return Cast(
         team=team, facilitator=facilitator, asker=staff[-1], trainee=staff[0], training_topic=topic,
         other_team=other_team, other_facilitator=other_facilitator,
@@ -344,11 +357,17 @@ def _local(day: date, hour: int, minute: int, tz) -> datetime:
 
 
 class Scenario:
-    """A month: a question up the chain, a redirected DM, a vacancy, a training match in three stages, the log."""
+    """A month: a question up the chain, a redirected DM that is really a training request, a vacancy held by two
+    leads, a training match across the network to the state's allocation, the log, and a request nobody can meet.
+    Every word about the protocol (roles, stages, the activity log) comes from the protocol the demo runs under."""
 
     def __init__(self, s: Workspace, cast: Cast) -> None:
         self.s = s
         self.c = cast
+        self.p = s.deps.protocols.current
+
+    def label(self, role: Role) -> str:
+        return in_sentence(self.p.label(role))
 
     def at(self, day: int, hour: int, minute: int = 0) -> datetime:
         first = START.astimezone(self.s.tz)
@@ -372,7 +391,10 @@ class Scenario:
         extra = f" (expertise: {', '.join(topics)})" if topics else ""
         s.submit(who.slack_id, view, _ask_values(view, text, topics=topics), f"writes “{text}”{extra}, clicks Send")
         s.deliver()
-        with s.deps.session() as session:
+        return self.newest()
+
+    def newest(self) -> int:
+        with self.s.deps.session() as session:
             return session.exec(select(func.max(Item.id))).one()
 
     def answer(self, who: Person, item_id: int, text: str) -> None:
@@ -381,6 +403,27 @@ class Scenario:
         s.submit(who.slack_id, s.opened(Callback.ANSWER), _text_input(Block.ANSWER, text),
                  f"writes “{text}”, clicks Send answer")
         s.deliver()
+
+    def take(self, who: Person, item_id: int) -> None:
+        self.s.click(who.slack_id, Action.TAKE, str(item_id), "Take it on the card")
+        self.s.deliver()
+
+    def pass_stage(self, who: Person, item_id: int, note: str) -> None:
+        """The owner's "No match here" (or, when nobody on the team lists it, "Ask ..." the next stage)."""
+        s = self.s
+        label = _button_text(self.last_card(who.slack_id), Action.ESCALATE) or "No match here"
+        s.click(who.slack_id, Action.ESCALATE, str(item_id), f"{label} on the training card")
+        s.submit(who.slack_id, s.opened(Callback.ESCALATE), _text_input(Block.NOTE, note),
+                 "adds a note, clicks Ask the next stage")
+        s.deliver()
+
+    def until_stage_moves(self, item_id: int, title: str) -> ItemState:
+        """Let the current stage's deadline pass (a second step at the same stage counts too)."""
+        state = self.item(item_id)
+        if state.deadline_at is None:
+            raise DemoError(f"item {item_id} has no deadline at {state.tier}")
+        self.s.step(title, state.deadline_at + timedelta(minutes=1))
+        return self.item(item_id)
 
     def run(self) -> None:
         self.question_up_the_chain()
@@ -391,36 +434,66 @@ class Scenario:
         self.reminder_and_submission()
         self.monthly_update()
         self.management_minutes()
+        self.nobody_can_meet_it()
 
-    # A district question goes to the facilitator, up to the lead, and the answer comes back.
+    # A district question goes to the facilitator, up to the leads (offered to both), and the answer comes back.
     def question_up_the_chain(self) -> None:
         s, c = self.s, self.c
-        s.step(f"A district asks: {c.asker.label} → {c.team.name}'s facilitator", self.at(2, 9, 30))
-        item_id = self.ask(c.asker, "Is there an MMD protocol for choosing our first data-team data?")
+        s.step(f"A district asks: {c.asker.label} → {c.team.name}'s {self.label(Role.FACILITATOR)}", self.at(2, 9, 30))
+        item_id = self.ask(c.asker, "Is there a protocol for choosing our first data-team data?")
 
-        s.step(f"{c.facilitator.label} escalates it to the lead facilitator", self.at(2, 13))
+        s.step(f"{c.facilitator.label} escalates it to the {self.label(Role.LEAD)} tier", self.at(2, 13))
         s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "Escalate on the card")
         s.submit(c.facilitator.slack_id, s.opened(Callback.ESCALATE),
                  _text_input(Block.NOTE, "Needs the state's guidance."), "adds a note, clicks Escalate")
         s.deliver()
 
-        lead = s.person(self.item(item_id).owner_id)
-        s.step(f"{lead.label} answers; the answer reaches {c.asker.label}", self.at(3, 10, 15))
-        self.answer(lead, item_id, "Yes: the DBDM guide, step 1. Start with one grade's common assessment.")
+        holders = [s.person(p) for p in self.item(item_id).holders] or [s.person(self.item(item_id).owner_id)]
+        lead = holders[0]
+        s.step(f"{lead.label} takes it; the answer reaches {c.asker.label}", self.at(3, 10, 15))
+        if self.item(item_id).owner_id is None:
+            self.take(lead, item_id)
+        self.answer(lead, item_id, "Yes: the data-based decision making guide, step 1. Start with one grade's "
+                                   "common assessment.")
 
-    # A district person writes to a CST member directly; the member sends it on with one click.
+    # A district person writes to a team member directly; the member sends it on with the shortcut (one click:
+    # a question or request is preselected), and the facilitator sees it is really a training request.
     def dm_sent_on(self) -> None:
         s, c = self.s, self.c
-        s.step(f"{c.other_staff.label} DMs a CST member, who sends it to the facilitator", self.at(4, 8, 40))
+        s.step(f"{c.other_staff.label} DMs a {self.label(Role.MEMBER)}, who sends it to the "
+               f"{self.label(Role.FACILITATOR)}", self.at(4, 8, 40))
         text = "Could someone walk our new principals through the data wall before our Nov 20 PD day?"
         s.t.action(c.other_staff.slack_id, f"DMs {c.other_member.label}: “{text}”")
         message = {"type": "message", "user": c.other_staff.slack_id, "text": text, "ts": "1762267200.000100"}
         s.shortcut(c.other_member.slack_id, message, channel="D0DEMODM01")
+        view = s.opened(Callback.FORWARD)
+        kind = next(b for b in view["blocks"] if b.get("block_id") == Block.KIND)["element"]["initial_option"]
+        s.submit(c.other_member.slack_id, view,
+                 {Block.KIND: {Block.KIND: {"type": "radio_buttons", "selected_option": kind}}},
+                 f"keeps “{text_of(kind['text'])}”, clicks Send")
         s.deliver()
-        item_id = int(_buttons(self.last_card(c.other_facilitator.slack_id))[Action.ANSWER])
-        self.answer(c.other_facilitator, item_id, "Yes, Nov 20 at 8:30. I will bring the data-wall kit.")
+        item_id = self.newest()
 
-    # The away facilitator's team (if the roster has one): the protocol routes past the vacancy.
+        topic = _convert_topic(s.directory(), c.other_team, self.p.topics)
+        s.step(f"{c.other_facilitator.label} sees it is a training request", self.at(4, 10))
+        s.click(c.other_facilitator.slack_id, Action.CONVERT, str(item_id), "This is a training request")
+        view = s.opened(Callback.CONVERT)
+        s.submit(c.other_facilitator.slack_id, view,
+                 {Block.TOPICS: {Block.TOPICS: {"type": "multi_static_select",
+                                                "selected_options": [{"value": topic}]}}},
+                 f"chooses {topic}, clicks {text_of(view.get('submit'))}")
+        s.deliver()
+        state = self.item(item_id)
+        if state.candidates:
+            best = state.candidates[0]
+            s.step(f"{c.other_facilitator.label} picks {best.name}: matched", self.at(4, 11))
+            s.click(c.other_facilitator.slack_id, Action.PICK, None, f"{best.name} in the candidates menu",
+                    action={"selected_option": {"value": f"{item_id}:{best.person_id}"}},
+                    action_type="static_select")
+            s.deliver()
+
+    # The away facilitator's team (if the roster has one): the protocol routes past the vacancy, to every holder of
+    # the tier above; the first to take it owns it, and the others' cards say who did.
     def vacancy(self) -> None:
         s, c = self.s, self.c
         if c.away_team is None or c.away_facilitator is None or c.away_staff is None:
@@ -429,10 +502,15 @@ class Scenario:
         s.step(f"{c.away_facilitator.label} ({c.away_team.name}) is away"
                + (f" until {until:%d %b %Y}" if until else "") + ": vacancy routing", self.at(5, 14))
         item_id = self.ask(c.away_staff, "Who reviews our spring walkthrough schedule while our facilitator is out?")
-        owner = s.person(self.item(item_id).owner_id)
+        state = self.item(item_id)
+        owner = s.person(state.holders[-1] if state.owner_id is None else state.owner_id)
+        if state.owner_id is None:
+            s.step(f"{owner.label} takes it", self.at(5, 15))
+            self.take(owner, item_id)
         self.answer(owner, item_id, "I will, this week; send it to me.")
 
-    # A training request walks the three matching stages.
+    # A training request nobody on the team can meet: the facilitators whose teams can are asked first, then the
+    # others, then the state contacts, who commit days of their allocation.
     def training_match(self) -> None:
         s, c = self.s, self.c
         topic = c.training_topic
@@ -440,32 +518,50 @@ class Scenario:
         item_id = self.ask(c.trainee, f"Two half-days of {topic} training for our leadership team in January",
                            training=True, topics=(topic,))
 
-        s.step(f"Nobody inside {c.team.name} fits: {c.facilitator.label} passes it on", self.at(9, 11))
-        s.click(c.facilitator.slack_id, Action.ESCALATE, str(item_id), "No match here on the training card")
-        s.submit(c.facilitator.slack_id, s.opened(Callback.ESCALATE),
-                 _text_input(Block.NOTE, f"Nobody on our team has {topic} expertise."),
-                 "adds a note, clicks Ask the next stage")
-        s.deliver()
-        s.t.note("none of the other facilitators answers")
+        s.step(f"Nobody inside {c.team.name} lists it: {c.facilitator.label} asks the other teams", self.at(9, 11))
+        self.pass_stage(c.facilitator, item_id, f"Nobody on our team has {topic} expertise.")
 
         state = self.item(item_id)
-        if state.deadline_at is None:
-            raise DemoError("the training request has no deadline at its second stage")
-        past_deadline = state.deadline_at + timedelta(minutes=1)
-        s.step("The deadline passes: the sweep moves it to the state contacts", past_deadline)
+        first = [s.person(a.person_id) for a in state.asked if a.stage == state.tier]
+        decliner = next((p for p in first if p.slack_id), None)
+        if state.next_asked and decliner is not None:
+            s.step(f"{decliner.label} cannot offer anyone this time", self.at(10, 10))
+            s.click(decliner.slack_id, Action.DECLINE, str(item_id), "No one to offer")
+            s.submit(decliner.slack_id, s.opened(Callback.DECLINE),
+                     _text_input(Block.NOTE, "Our specialist is booked through January."), "adds a note, clicks Send")
+            s.deliver()
+        s.t.note("nobody else offers")
+
+        stages = self.p.training.sequence if self.p.training else ()
+        for _ in range(3):  # the other teams' stage may take two steps: those listing it first, then the rest
+            state = self.item(item_id)
+            if not state.is_open or stages[-1:] and state.tier != stages[1].name:
+                break
+            self.until_stage_moves(item_id, "The deadline passes: the sweep asks the next people")
         state = self.item(item_id)
         contact = next((p for p in (s.person(a.person_id) for a in state.asked if a.stage == state.tier)
                         if p.slack_id), None)
-        if contact is None:
+        if not state.is_open or contact is None:
             raise DemoError("no state contact on Slack was asked to offer a trainer")
-        s.step(f"{contact.label} offers to train: matched", s.clock() + timedelta(hours=2))
+        role = s.directory().network_role(contact.id, Role.STATE_CONTACT)
+        trainer = next((s.person(t) for t in (role.trainers if role else ()) if s.person(t).slack_id), contact)
+        s.step(f"{contact.label} names {'themself' if trainer == contact else trainer.label}: matched",
+               s.clock() + timedelta(hours=2))
         s.click(contact.slack_id, Action.OFFER, str(item_id), "Offer a trainer")
         view = s.opened(Callback.OFFER)
-        me = _option_value(view, Block.CANDIDATE, contact.label) or str(contact.id)
+        chosen = _option_value(view, Block.CANDIDATE, trainer.label) or str(trainer.id)
         s.submit(contact.slack_id, view,
-                 {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select", "selected_option": {"value": me}}}},
-                 "picks themself, clicks Offer")
+                 {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select", "selected_option": {"value": chosen}}},
+                  Block.DAYS: {Block.DAYS: {"type": "number_input", "value": "2"}}},
+                 f"picks {trainer.label}, 2 days, clicks Offer")
         s.deliver()
+        with s.deps.session() as session:
+            ledger = school_year_ledger(session, s.directory(), self.p, s.clock().astimezone(s.tz).date())
+        line = next((x for x in ledger.contacts if x.contact_id == contact.id), None)
+        if line is not None:
+            s.t.note(f"the allocation ledger, as `cstbot trainers` prints it: {line.name}, {line.committed:g} of "
+                     f"{line.allocated:g} days of {ledger.label} committed for {ledger.year_label}, "
+                     f"{line.remaining:g} left")
 
     # Members and the facilitator log coaching interactions; training is refused.
     def coaching_log(self) -> None:
@@ -473,7 +569,9 @@ class Scenario:
         s.step(f"{c.team.name} logs {START:%B}'s coaching interactions", self.at(24, 15))
         districts = s.directory().districts_of_team(c.team.id)
         first, second = c.members[0], c.members[1 % len(c.members)]
-        protocol = s.deps.protocols.current
+        protocol = self.p
+        kinds = [t.key for t in protocol.interaction_types if not t.requires_description]
+        refused = protocol.not_coaching[0].key if protocol.not_coaching else None
 
         def log(author: Person, day: int, where: int, kind: str, minutes: int, participants: str, comments: str,
                 view: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -494,16 +592,16 @@ class Scenario:
             s.submit(author.slack_id, view, values, None)
             return view
 
-        log(first, 10, 0, "planning", 60, "Principal, instructional coach", "Planned the data-team launch")
-        view = log(second, 13, 1, "training", 120, "All K-5 teachers", "Delivered the PBIS refresher")
-        log(second, 16, 1, "discussing_data", 45, "Building leadership team", "Chose 3rd-grade math", view=view)
-        log(c.facilitator, 19, 0, "feedback", 30, "Assistant principal", "Feedback on walkthrough notes")
+        log(first, 10, 0, kinds[0], 60, "Principal, instructional coach", "Planned the data-team launch")
+        view = log(second, 13, 1, refused, 120, "All K-5 teachers", "Delivered the PBIS refresher") if refused else None
+        log(second, 16, 1, kinds[2 % len(kinds)], 45, "Building leadership team", "Chose 3rd-grade math", view=view)
+        log(c.facilitator, 19, 0, kinds[4 % len(kinds)], 30, "Assistant principal", "Feedback on walkthrough notes")
         s.deliver()
 
     # The monthly reminder, then the facilitator reviews and submits the month.
     def reminder_and_submission(self) -> None:
         s, c = self.s, self.c
-        protocol = s.deps.protocols.current
+        protocol = self.p
         s.step("The monthly log reminder goes out", protocol.log_reminder_at(MONTH))
         stats = run_reminders(s.deps, s.clock())
         s.t.note(f"{stats.sent} reminders, one per person and month; people without a Slack id are skipped")
@@ -518,25 +616,27 @@ class Scenario:
         s.open_home(c.facilitator.slack_id)
 
 
-    # The lead facilitator's monthly CST update, up to the management team, and an acknowledgement.
+    # The lead's monthly update (the protocol names it: "CST update"), up to the management team, acknowledged.
     def monthly_update(self) -> None:
         s = self.s
+        update = in_sentence(self.p.reporting.lead_update_label)
         directory = s.directory()
         leads, readers = _on_slack(list(rules.leads(directory))), _on_slack(list(rules.update_readers(directory)))
         if not leads or not readers:
-            s.t.note("no lead facilitator or management team member on Slack: the CST update is not played")
+            s.t.note(f"no {self.label(Role.LEAD)} or {self.label(Role.MANAGEMENT)} member on Slack: the {update} "
+                     "is not played")
             return
         lead, reader = leads[0], readers[0]
         protocol = s.deps.protocols.current
         due = protocol.lead_update_due_at(MONTH)
         label = month_label(MONTH)
-        s.step(f"The lead facilitators are reminded of {label}'s CST update", due - timedelta(days=3, minutes=-10))
+        s.step(f"The {self.label(Role.LEAD)}s are reminded of {label}'s {update}", due - timedelta(days=3, minutes=-10))
         stats = run_lead_updates(s.deps, s.clock())
-        s.t.note(f"{stats.sent} reminders, one per lead facilitator; the button opens the form")
+        s.t.note(f"{stats.sent} reminders, one per {self.label(Role.LEAD)}; the button opens the form")
         s.deliver()
 
         morning = _local(due.astimezone(s.tz).date(), 9, 0, s.tz)
-        s.step(f"{lead.label} sends {label}'s CST update to the management team", morning)
+        s.step(f"{lead.label} sends {label}'s {update} to the {self.label(Role.MANAGEMENT)}", morning)
         s.click(lead.slack_id, Action.UPDATE_OPEN, MONTH, "Write the update on the reminder")
         view = s.opened(Callback.UPDATE)
         values = {
@@ -547,7 +647,7 @@ class Scenario:
         if len(leads) > 1:
             values[Block.FOR_ALL] = {Block.FOR_ALL: {"type": "radio_buttons", "selected_option": {"value": "all"}}}
         s.submit(lead.slack_id, view, values, "adds highlights, a concern and an ask to the drafted figures, "
-                                              "sends it for all lead facilitators, clicks Send")
+                                              f"sends it for all {self.label(Role.LEAD)}s, clicks Send")
         s.deliver()
 
         s.step(f"{reader.label} acknowledges it", morning + timedelta(hours=2))
@@ -570,13 +670,15 @@ class Scenario:
         meeting = today - timedelta(days=1)
         while meeting.weekday() >= 5:  # the meeting was on the last weekday
             meeting -= timedelta(days=1)
-        s.step(f"{sender.label} shares the management team's minutes with the facilitators", _local(today, 14, 0, s.tz))
+        s.step(f"{sender.label} shares the {self.label(Role.MANAGEMENT)}'s minutes with the "
+               f"{self.label(Role.FACILITATOR)}s", _local(today, 14, 0, s.tz))
         s.slash(sender.slack_id, "minutes")
         view = s.opened(Callback.MINUTES)
         values = {
             Block.MEETING_DATE: {Block.MEETING_DATE: {"type": "datepicker", "selected_date": meeting.isoformat()}},
-            **_text_input(Block.MINUTES_TEXT, "Reviewed November's CST update. Spring site visits: March 2-20."),
-            Block.LINK: {Block.LINK: {"type": "url_text_input", "value": "https://docs.example.org/mmd/minutes"}},
+            **_text_input(Block.MINUTES_TEXT, f"Reviewed November's {in_sentence(self.p.reporting.lead_update_label)}. "
+                                                "Spring site visits: March 2-20."),
+            Block.LINK: {Block.LINK: {"type": "url_text_input", "value": "https://docs.example.org/minutes"}},
             **_text_input(Block.DECISIONS, "The data-team protocol becomes the default for new districts."),
             **_text_input(Block.ACTION_ITEMS, "Facilitators: send your teams' site-visit dates by January 15."),
         }
@@ -601,6 +703,51 @@ class Scenario:
         stats = run_minutes_reminders(s.deps, s.clock())
         s.t.note(f"{stats.sent} reminders, only to those who have not said Got it")
         s.deliver()
+
+    # A training need nobody in the network lists: every stage is tried, then the last resort (where the protocol
+    # has one: the district's regional center, whose director is told) or the requester hears no match was found.
+    def nobody_can_meet_it(self) -> None:
+        s, c = self.s, self.c
+        topic = _unlisted_topic(s.directory(), self.p.topics)
+        if topic is None or self.p.training is None:
+            return
+        monday = max(s.clock(), self.p.lead_update_due_at(MONTH)).astimezone(s.tz).date() + timedelta(days=1)
+        s.step(f"{c.other_staff.label} requests {topic} training, which nobody lists", _local(monday, 9, 0, s.tz))
+        item_id = self.ask(c.other_staff, f"A workshop on {topic} for our building leadership team",
+                           training=True, topics=(topic,))
+        s.step(f"{c.other_facilitator.label} asks the other teams at once", _local(monday, 10, 0, s.tz))
+        self.pass_stage(c.other_facilitator, item_id, "Nobody on our team lists it.")
+        last = self.p.training.last_resort
+        for _ in range(4):
+            state = self.item(item_id)
+            if not state.is_open or (last is not None and state.tier == last.name):
+                break
+            self.until_stage_moves(item_id, "Nobody offers: the deadline moves it on")
+
+
+def _button_text(call: Call, action: str) -> str | None:
+    for block in call.args.get("blocks") or []:
+        if block.get("type") == "actions":
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action:
+                    return text_of(element.get("text"))
+    return None
+
+
+def _convert_topic(directory: Directory, team: Team, topics: tuple[str, ...]) -> str:
+    """What the facilitator says the passed-on request needs: Data when someone on their team lists it."""
+    known = {normalized(t): t for t in topics}
+    listed = sorted({normalized(e) for m in directory.team_memberships(team.id) for e in m.expertise} & set(known))
+    if normalized("Data") in listed:
+        return known[normalized("Data")]
+    return known[listed[0]] if listed else topics[0]
+
+
+def _unlisted_topic(directory: Directory, topics: tuple[str, ...]) -> str | None:
+    """A topic the protocol offers that nobody in the roster lists (team, support team or state contact)."""
+    listed = {normalized(e) for m in directory.memberships for e in m.expertise}
+    listed |= {normalized(e) for r in directory.network_roles for e in r.expertise}
+    return next((t for t in topics if normalized(t) not in listed), None)
 
 
 # --- running it ----------------------------------------------------------------------------------------------
@@ -633,8 +780,12 @@ def _database(keep: Path | None) -> Iterator[Path]:
         yield Path(tmp) / "demo.db"
 
 
-def run_demo(*, roster: Path | None = None, keep: Path | None = None, out: TextIO | None = None) -> DemoResult:
-    """Play the month and print the transcript to `out` (None: print nothing). Returns what was printed."""
+def run_demo(*, roster: Path | None = None, keep: Path | None = None, out: TextIO | None = None,
+             protocol: Path | None = None) -> DemoResult:
+    """Play the month under `protocol` (None: the shipped one) and print the transcript to `out` (None: print
+    nothing). Returns what was printed."""
+    if protocol is not None:
+        load_protocol(protocol)  # a protocol file with problems is reported before anything starts
     roster = roster or find_example_roster()
     if roster is None or not Path(roster).exists():
         where = f"{roster} not found" if roster else f"no {ROSTER_NAME} here"
@@ -649,21 +800,21 @@ def run_demo(*, roster: Path | None = None, keep: Path | None = None, out: TextI
         engine = make_engine(url)
         try:
             import_roster(parsed, engine=engine)
-            transcript, counts = _play(engine, url, out)
+            transcript, counts = _play(engine, url, out, protocol)
         finally:
             engine.dispose()
         return DemoResult(lines=transcript.lines, counts=counts, database=db_path if keep is not None else None,
                           events=transcript.events)
 
 
-def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[Transcript, Counts]:
+def _play(engine: Engine, url: str, out: TextIO | None, protocol: Path | None) -> tuple[Transcript, Counts]:
     """Serve the app against the stand-in, play the scenario, count what happened."""
     secret = secrets.token_hex(16)
     token = "xoxb-demo-" + secrets.token_hex(8)
     clock = ManualClock(START)
     with SlackStandIn() as slack:
         settings = Settings(_env_file=None, slack_bot_token=token, slack_signing_secret=secret,
-                            slack_api_url=slack.base_url, database_url=url, cstbot_protocol=None)
+                            slack_api_url=slack.base_url, database_url=url, cstbot_protocol=protocol)
         client = WebClient(token=token, base_url=slack.base_url, timeout=5)
         deps = Deps(settings=settings, engine=engine, client=client, protocols=load_book(settings, engine), clock=clock)
         with serve_wsgi(WebApp(build_app(deps), engine, secret)) as app_url:
@@ -671,11 +822,12 @@ def _play(engine: Engine, url: str, out: TextIO | None) -> tuple[Transcript, Cou
             with deps.session() as session:
                 directory = Service(deps).directory(session)
                 channels = {c.channel_id: f"the {c.purpose} channel" for c in load_channels(session=session)}
-            transcript = Transcript.for_directory(directory, out, channels)
+            transcript = Transcript.for_directory(directory, out, deps.protocols.current, channels)
             workspace = Workspace(deps, clock, slack, signed, transcript)
             cast = pick_cast(directory, START.astimezone(settings.timezone).date(), deps.protocols.current.topics)
             transcript.print(f"cstbot demo: {directory.organization or 'the example roster'}, "
                              f"{len(directory.people)} people, {len(directory.teams)} teams · "
+                             f"protocol: {deps.protocols.current.name} · "
                              "Slack is a local stand-in; the app is the real one, over signed HTTP")
             Scenario(workspace, cast).run()
             counts = _counts(deps, slack)

@@ -20,6 +20,8 @@ from typing import Any, TextIO
 
 from bot.demo.standin import AppResponse, Call
 from routing.directory import Directory, Role
+from routing.protocol import Protocol
+from routing.vocabulary import in_sentence
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
@@ -109,7 +111,7 @@ class Transcript:
 
     out: TextIO | None
     names: dict[str, str]  # slack id -> name
-    roles: dict[str, str]  # slack id -> "CST facilitator, Early East"
+    roles: dict[str, str]  # slack id -> "CST facilitator, Early East" (the protocol's labels)
     proper_nouns: list[str] = field(default_factory=list)  # people, teams, districts: for grouping messages
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> "the updates channel"
     lines: list[str] = field(default_factory=list)
@@ -118,10 +120,10 @@ class Transcript:
     _step: int = 0
 
     @classmethod
-    def for_directory(cls, directory: Directory, out: TextIO | None,
+    def for_directory(cls, directory: Directory, out: TextIO | None, protocol: Protocol,
                       channels: dict[str, str] | None = None) -> Transcript:
         names = {p.slack_id: p.label for p in directory.people.values() if p.slack_id}
-        return cls(out=out, names=names, roles=role_labels(directory), proper_nouns=proper_nouns(directory),
+        return cls(out=out, names=names, roles=role_labels(directory, protocol), proper_nouns=proper_nouns(directory),
                    channels=dict(channels or {}))
 
     def print(self, line: str = "") -> None:
@@ -182,7 +184,7 @@ class Transcript:
         first = dm.recipients[0]
         where = "post in" if first in self.channels else "DM to"
         self.print(f"   → {where} {self.who(first)}: {_clip(dm.headline, 100)}")
-        limit = 3 if dm.body and dm.body[0].endswith(":") else 1
+        limit = 4 if any(line.endswith(":") for line in dm.body[:2]) else 1  # a list follows: show some of it
         self.body(dm.body, limit)
         if dm.buttons:
             self.print(f"       {_clip(dm.buttons)}")
@@ -311,8 +313,14 @@ def _dm_user(channel: str) -> str:
     return channel[1:] if channel.startswith("D") and len(channel) > 1 else channel
 
 
-def role_labels(directory: Directory) -> dict[str, str]:
-    """slack id -> "CST facilitator, Early East", "district staff, Birchfield C-4", "lead facilitator", ..."""
+def role_labels(directory: Directory, protocol: Protocol) -> dict[str, str]:
+    """slack id -> "CST facilitator, Early East", "district staff, Birchfield C-4", "lead facilitator", ...: the
+    protocol's labels, as they read inside a sentence."""
+    def label(role: Role) -> str:
+        return in_sentence(protocol.label(role))
+
+    directors = {a.person_id: a.center for a in directory.audiences if a.active}
+    director = in_sentence(protocol.audience("rpdc_directors").singular)
     labels: dict[str, str] = {}
     for person in directory.people.values():
         if not person.slack_id:
@@ -320,16 +328,16 @@ def role_labels(directory: Directory) -> dict[str, str]:
         parts: list[str] = []
         for m in directory.memberships_of(person.id):
             team = directory.teams.get(m.team_id)
-            what = "CST facilitator" if m.role is Role.FACILITATOR else "CST member"
-            parts.append(f"{what}, {team.name}" if team else what)
+            parts.append(f"{label(m.role)}, {team.name}" if team else label(m.role))
         districts = directory.districts_of_staff(person.id)
         if districts:
-            parts.append("district staff, " + " & ".join(d.name for d in districts))
+            parts.append(f"{label(Role.DISTRICT_STAFF)}, " + " & ".join(d.name for d in districts))
         roles = directory.roles_of(person.id)
-        for role, label in ((Role.LEAD, "lead facilitator"), (Role.STATE_CONTACT, "DESE trainer-match contact"),
-                            (Role.MANAGEMENT, "management team"), (Role.ADMIN, "admin")):
+        for role in (Role.LEAD, Role.STATE_CONTACT, Role.SUPPORT, Role.MANAGEMENT, Role.ADMIN):
             if role in roles and (not parts or role is not Role.ADMIN):
-                parts.append(label)
+                parts.append(label(role))
+        if person.id in directors:
+            parts.append(f"{director}, {directors[person.id]}" if directors[person.id] else director)
         if parts:
             labels[person.slack_id] = "; ".join(parts[:2])
     return labels

@@ -1,5 +1,5 @@
 """Routed items: the ask and train modals' submissions, the buttons on item cards and the modals they open,
-and the *Send to facilitator* message shortcut."""
+and the *Send to facilitator* message shortcut (and its one question)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 
 from bot.ids import Action, Callback
 from bot.items import flows
-from bot.items.modals import action_modal
 from bot.slack.replies import tell_clicker
 from routing.model import EventKind
 
@@ -20,6 +19,8 @@ BUTTON_EVENTS = {
     Action.OFFER: EventKind.OFFERED,
     Action.DECLINE: EventKind.DECLINED,
     Action.WITHDRAW: EventKind.WITHDRAWN,
+    Action.TAKE: EventKind.TAKEN,
+    Action.CONVERT: EventKind.CONVERTED,
 }
 
 
@@ -30,6 +31,8 @@ def register(app: App) -> None:
         app.view(callback.value)(handle_note)
     app.view(Callback.REASSIGN.value)(handle_reassign)
     app.view(Callback.OFFER.value)(handle_offer)
+    app.view(Callback.CONVERT.value)(handle_convert)
+    app.view(Callback.FORWARD.value)(handle_forward)
     for action in BUTTON_EVENTS:
         app.action(action.value)(handle_item_button)
     app.action(Action.PICK.value)(handle_pick)
@@ -52,6 +55,14 @@ def handle_offer(ack: Ack, view: dict, context) -> None:
     flows.offer(context["deps"], context["person"], view).send(ack)
 
 
+def handle_convert(ack: Ack, view: dict, context) -> None:
+    flows.convert(context["deps"], context["person"], view).send(ack)
+
+
+def handle_forward(ack: Ack, view: dict, context) -> None:
+    flows.forward_submitted(context["deps"], context["directory"], context["person"], view).send(ack)
+
+
 def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, context) -> None:
     ack()
     deps, person = context["deps"], context["person"]
@@ -60,10 +71,10 @@ def handle_item_button(ack: Ack, body: dict, action: dict, client: WebClient, re
     if isinstance(checked, str):
         return tell_clicker(body, client, respond, checked)
     state, ctx = checked
-    view = action_modal(event, state, ctx, person)
+    view = flows.item_modal(deps, event, state, ctx, person)
     if view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
-    elif refusal := flows.act_now(deps, person, state.id, event):  # withdraw: its button asked to confirm
+    elif refusal := flows.act_now(deps, person, state.id, event):  # withdraw (its button confirms), take it
         tell_clicker(body, client, respond, refusal)
 
 
@@ -74,8 +85,12 @@ def handle_pick(ack: Ack, body: dict, action: dict, client: WebClient, respond: 
         tell_clicker(body, client, respond, refusal)
 
 
-def handle_send_to_facilitator(ack: Ack, body: dict, respond: Respond, context) -> None:
-    """One click: the request goes to the district's facilitator, and the member gets an ephemeral receipt."""
+def handle_send_to_facilitator(ack: Ack, body: dict, client: WebClient, respond: Respond, context) -> None:
+    """Asks "a question or a training request?" (a question preselected: one click), then it goes to the
+    district's facilitator; what cannot go is said to the member alone."""
     ack()
-    text = flows.forward(context["deps"], context["directory"], context["person"], body)
-    tell_clicker(body, None, respond, text)
+    answer = flows.forward(context["deps"], context["directory"], context["person"], body)
+    if isinstance(answer, dict):
+        client.views_open(trigger_id=body["trigger_id"], view=answer)
+    else:
+        tell_clicker(body, None, respond, answer)

@@ -20,7 +20,7 @@ from bot.trial.service import played_with
 from bot.updates import service as updates
 from routing.actions import available_actions
 from routing.directory import Directory, Person, Role
-from routing.model import ItemState
+from routing.model import ItemKind, ItemState
 from store import items, outbox
 from templates import render_json, render_text
 
@@ -62,7 +62,7 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
         "line": line,
         "due": slack_date(state.deadline_at, ctx.timezone) if state.deadline_at else "",
         "owner": mention(ctx.directory, state.owner_id) if state.owner_id else "",
-        "buttons": buttons_for(state, actions),
+        "buttons": buttons_for(state, actions, ctx.protocol),
     }
 
 
@@ -72,7 +72,7 @@ def dashboard(session: Session, person: Person, ctx: RenderContext, protocols, *
     for row in items.open_for(session=session, person_id=pid):
         state = ItemState.from_dict(row.state)
         proto_ctx = RenderContext(ctx.directory, protocols.get(state.protocol_version), ctx.timezone)
-        if state.owner_id == pid:
+        if state.owner_id == pid or (state.shared and pid in state.holders):
             owned.append(_row(state, pid, proto_ctx))
         elif any(a.person_id == pid and a.stage == state.tier for a in state.asked) and pid not in state.declined:
             offers.append(_row(state, pid, proto_ctx))
@@ -96,7 +96,8 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
         failed = [{"id": r.id, "method": r.method, "error": r.last_error or ""}
                   for r in outbox.failed_rows(session=session, limit=5)]
     loop = render_json("home/monthly_loop.json.j2", update=updates.home_section(deps, session, directory, person),
-                       minutes=minutes.home_section(deps, session, directory, person), actions=Action)
+                       minutes=minutes.home_section(deps, session, directory, person), actions=Action,
+                       words=deps.protocols.current.words())
     return render_json(
         "home/home.json.j2",
         acting=person.id,
@@ -144,11 +145,16 @@ def help_text(deps: Deps, directory: Directory, person: Person) -> str:
     for d in directory.districts_of_staff(person.id):
         if d.team_id is not None:
             facilitators += [mention(directory, p.id) for p in directory.facilitators_of(d.team_id)]
+    training = protocol.training
     return render_text(
         "messages/help.md.j2",
         roles={r.value for r in roles},
         roles_text=_roles_text(directory, person, ctx),
         label=lambda r: protocol.label(Role(r)),
+        kinds={kind.value: (protocol.kind_label(kind) if kind in protocol.chains or kind is ItemKind.TRAINING
+                            and training else "") for kind in ItemKind},
+        stages=[s.label for s in training.sequence] if training else [],
+        allocation=training.allocation.label if training else "",
         facilitators=sorted(set(facilitators)),
         leads=[mention(directory, p.id) for p in directory.holders(Role.LEAD)],
         admins=[mention(directory, p.id) for p in directory.holders(Role.ADMIN)],

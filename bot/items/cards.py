@@ -15,14 +15,16 @@ from bot.ids import Action
 from bot.slack.format import addressed_to, mention, slack_date
 from routing.actions import available_actions, role_on_item
 from routing.directory import Directory, Role
+from routing.explain import owner_role
 from routing.model import EventKind, ItemKind, ItemState, Notice
-from routing.protocol import Protocol
-from templates import render_json, render_text
+from routing.protocol import Protocol, Stage, StageMode
+from routing.vocabulary import in_sentence
+from templates import render_json, render_text, slack_escape
 
 # Notices that become a card (re-rendered on every change); the others are plain messages.
 CARD_NOTICES = frozenset(
-    {Notice.ITEM_ASSIGNED, Notice.TRAINING_CANDIDATES, Notice.TRAINING_STAGE, Notice.OFFER_REQUEST,
-     Notice.ASKER_STATUS, Notice.RPDC_REFERRAL}
+    {Notice.ITEM_ASSIGNED, Notice.ITEM_SHARED, Notice.TRAINING_CANDIDATES, Notice.TRAINING_STAGE,
+     Notice.OFFER_REQUEST, Notice.ASKER_STATUS, Notice.RPDC_REFERRAL}
 )
 # One card per item and recipient, updated in place rather than posted again.
 STICKY_NOTICES = frozenset({Notice.ASKER_STATUS})
@@ -32,11 +34,13 @@ NOTICE_ROLES = {Notice.ADMIN_ALERT: Role.ADMIN}
 
 # Buttons, in the order a card shows them: engine event -> (action id, label, style).
 BUTTONS: dict[EventKind, tuple[Action, str, str | None]] = {
+    EventKind.TAKEN: (Action.TAKE, "Take it", "primary"),
     EventKind.ANSWERED: (Action.ANSWER, "Answer", "primary"),
     EventKind.OFFERED: (Action.OFFER, "Offer a trainer", "primary"),
     EventKind.DECLINED: (Action.DECLINE, "No one to offer", None),
     EventKind.ESCALATED: (Action.ESCALATE, "Escalate", None),
     EventKind.REASSIGNED: (Action.REASSIGN, "Reassign", None),
+    EventKind.CONVERTED: (Action.CONVERT, "This is a training request", None),
     EventKind.WITHDRAWN: (Action.WITHDRAW, "Withdraw", "danger"),
 }
 
@@ -45,15 +49,52 @@ BUTTONS: dict[EventKind, tuple[Action, str, str | None]] = {
 TRAINING_LABELS = {EventKind.ESCALATED: "No match here", EventKind.ANSWERED: "Record the outcome"}
 
 
-def buttons_for(state: ItemState, actions: tuple[EventKind, ...]) -> list[dict[str, Any]]:
-    """The buttons a card or the Home tab shows for these actions; each carries the item id."""
-    labels = TRAINING_LABELS if state.kind is ItemKind.TRAINING else {}
+def buttons_for(state: ItemState, actions: tuple[EventKind, ...], protocol: Protocol | None = None
+                ) -> list[dict[str, Any]]:
+    """The buttons a card or the Home tab shows for these actions; each carries the item id. At a pick stage
+    where nobody on the team lists the expertise, passing is the main button and says whom it asks next."""
+    labels: dict[EventKind, str] = dict(TRAINING_LABELS) if state.kind is ItemKind.TRAINING else {}
+    styles: dict[EventKind, str] = {}
+    following = next_stage(protocol, state) if protocol is not None else None
+    if state.kind is ItemKind.TRAINING and not state.candidates and following is not None and _at_pick(protocol, state):
+        labels[EventKind.ESCALATED] = f"Ask {in_sentence(following.label)}"[:75]
+        styles[EventKind.ESCALATED] = "primary"
     return [
-        {"action_id": BUTTONS[a][0].value, "text": labels.get(a, BUTTONS[a][1]), "style": BUTTONS[a][2],
-         "value": str(state.id)}
+        {"action_id": BUTTONS[a][0].value, "text": labels.get(a, BUTTONS[a][1]),
+         "style": styles.get(a, BUTTONS[a][2]), "value": str(state.id)}
         for a in actions
         if a in BUTTONS
     ]
+
+
+def next_stage(protocol: Protocol, state: ItemState) -> Stage | None:
+    """The training stage after the item's current one, if any."""
+    if state.kind is not ItemKind.TRAINING or protocol.training is None or state.tier is None:
+        return None
+    sequence = protocol.training.sequence
+    names = [s.name for s in sequence]
+    if state.tier not in names:
+        return None
+    index = names.index(state.tier)
+    return sequence[index + 1] if index + 1 < len(sequence) else None
+
+
+def moves_on(protocol: Protocol, state: ItemState) -> bool:
+    """Whether the item's current step moves on by itself at its deadline (the last tier and the last resort
+    stay where they are, overdue)."""
+    if not state.is_open or state.tier is None:
+        return False
+    if state.kind is ItemKind.TRAINING:  # the last stage too: the request then closes unmatched
+        return protocol.training is not None and not any(
+            s.name == state.tier and s.mode is StageMode.REFERRAL for s in protocol.training.sequence)
+    chain = protocol.chains.get(state.kind)
+    return chain is not None and state.tier in [t.name for t in chain.tiers[:-1]]
+
+
+def _at_pick(protocol: Protocol | None, state: ItemState) -> bool:
+    if protocol is None or protocol.training is None or state.tier is None:
+        return False
+    return any(s.name == state.tier and s.mode is StageMode.PICK for s in protocol.training.sequence)
 
 
 @dataclass(frozen=True)
@@ -114,6 +155,8 @@ def common_context(state: ItemState, ctx: RenderContext) -> dict[str, Any]:
         "district_name": district.name if district else None,
         "deadline_at": state.deadline_at.isoformat() if state.deadline_at else None,
         "protocol_version": state.protocol_version,
+        "role_label": owner_role(d, ctx.protocol, state),
+        "where": status_words(state, ctx) if state.is_open else state.status.value,
     }
 
 
@@ -124,9 +167,9 @@ def _name(directory: Directory, person_id: int | None) -> str | None:
 
 def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recipient_id: int,
                 ctx: RenderContext) -> dict[str, Any]:
-    d = ctx.directory
-    actions = available_actions(state, recipient_id, d, ctx.protocol) if is_card(notice) else ()
-    buttons = buttons_for(state, actions)
+    d, protocol = ctx.directory, ctx.protocol
+    actions = available_actions(state, recipient_id, d, protocol) if is_card(notice) else ()
+    buttons = buttons_for(state, actions, protocol)
     pick = None
     if EventKind.MATCHED in actions and state.candidates:
         pick = {
@@ -140,16 +183,67 @@ def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recip
     return {
         **context,
         "addressed_to": addressed_to(d, ctx.protocol, recipient_id, role),
+        **_facts(state, recipient_id, ctx),
         "notice": notice.value,
         "state": state,
         "closed": not state.is_open,
         "buttons": buttons,
+        "button_words": [b["text"] for b in buttons],
         "pick": pick,
         "who": lambda pid: mention(d, pid),
         "when": lambda value: slack_date(value, ctx.timezone),
+        "esc": slack_escape,
+        "label": lambda role: protocol.label(Role(role)),
+        "protocol": protocol,
         "recipient_id": recipient_id,
         "refresh": False,
     }
+
+
+def _facts(state: ItemState, recipient_id: int, ctx: RenderContext) -> dict[str, Any]:
+    """What every item text may say, true at this moment, in the protocol's words."""
+    d, protocol = ctx.directory, ctx.protocol
+    training = protocol.training
+    following = next_stage(protocol, state)
+    sequence = training.sequence if training is not None and state.kind is ItemKind.TRAINING else ()
+    names = [s.name for s in sequence]
+    later = sequence[names.index(state.tier) + 1:] if state.tier in names else ()
+    mine = next((s.candidates for s in state.suggestions if s.person_id == recipient_id), ())
+    asked_now = [a.person_id for a in state.asked if a.stage == state.tier]
+    last = training.last_resort if training is not None else None
+    return {
+        "at_pick": _at_pick(protocol, state),
+        "moves_on": moves_on(protocol, state),
+        "team_name": d.teams[state.team_id].name if state.team_id in d.teams else "the team",
+        "next_stage_label": following.label if following else "",
+        "later_stage_labels": [s.label for s in later],
+        "all_stage_labels": [s.label for s in sequence] if sequence else (
+            [s.label for s in training.sequence] if training else []),
+        "my_candidates": [c.to_dict() for c in mine],
+        "asked_now": [{"id": p, "declined": p in state.declined} for p in dict.fromkeys(asked_now)],
+        "asked_later": list(state.next_asked),
+        "holders": list(state.holders),
+        "shared": state.shared,
+        "told": list(state.referred_to),
+        "told_as": protocol.audience(last.notify).singular if last is not None and last.notify else "",
+        "allocation_label": training.allocation.label if training else "",
+        "is_state_contact": d.index.network_role(recipient_id, Role.STATE_CONTACT) is not None,
+        "converted_from_label": protocol.kind_label(ItemKind(state.converted_from)) if state.converted_from else "",
+    }
+
+
+def status_words(state: ItemState, ctx: RenderContext) -> str:
+    """Where an open item is, true now: "with @pat (CST facilitator)", or, at a tier held by several people
+    nobody has taken it at yet, "offered to @a and @b (Lead facilitator), not taken yet"."""
+    d = ctx.directory
+    role = owner_role(d, ctx.protocol, state)
+    if state.shared:
+        people = [mention(d, p) for p in state.holders]
+        listed = ", ".join(people[:-1]) + f" and {people[-1]}" if len(people) > 1 else people[0]
+        return f"offered to {listed} ({role}), not taken yet"
+    if state.owner_id is None:
+        return "with nobody yet"
+    return f"with {mention(d, state.owner_id)}" + (f" ({role})" if role else "")
 
 
 def notice(notice: Notice, context: dict[str, Any], *, state: ItemState, recipient_id: int,

@@ -56,10 +56,7 @@ def ask_modal(choices: AskChoices, ctx: RenderContext, *, initial_text: str = ""
               acting: int | None = None) -> dict:
     protocol = ctx.protocol
     training = choices.kind is ItemKind.TRAINING
-    groups = [
-        {"label": "Expertise areas", "options": list(protocol.expertise)},
-        {"label": "Standards for Professional Learning", "options": list(protocol.standards)},
-    ]
+    groups = topic_groups(protocol)
     if not training:
         groups.reverse()
     meta: dict[str, Any] = {"kind": choices.kind.value}
@@ -102,9 +99,45 @@ def reassign_modal(item_id: int, intro: str) -> dict:
                        metadata=json.dumps({"item_id": item_id}), intro=intro)
 
 
-def offer_modal(item_id: int, intro: str, options: list[dict[str, str]]) -> dict:
+def offer_modal(item_id: int, intro: str, options: list[dict[str, str]],
+                allocation: dict[str, Any] | None = None) -> dict:
+    """`allocation` ({contact, label, left, allocated, year}): the offer commits days of a state contact's
+    allocation, so the modal asks how many, says what is left, and offers the over-allocation confirmation."""
     return render_json("modals/offer_modal.json.j2", callback_id=Callback.OFFER.value,
-                       metadata=json.dumps({"item_id": item_id}), intro=intro, options=options)
+                       metadata=json.dumps({"item_id": item_id}), intro=intro, options=options,
+                       allocation=allocation)
+
+
+def topic_groups(protocol: Protocol) -> list[dict[str, Any]]:
+    return [
+        {"label": "Expertise areas", "options": list(protocol.expertise)},
+        {"label": "Standards for Professional Learning", "options": list(protocol.standards)},
+    ]
+
+
+def convert_modal(state: ItemState, ctx: RenderContext) -> dict:
+    """*This is a training request*: which expertise the training needs, the item's topics preselected."""
+    protocol = ctx.protocol
+    training = protocol.training.label if protocol.training else "training request"
+    intro = render_text("messages/convert_intro.md.j2", summary=item_summary(state, ctx), training=training,
+                        first_stage=protocol.training.sequence[0].label if protocol.training else "").strip()
+    known = set(protocol.topics)
+    return render_json("modals/convert_modal.json.j2", callback_id=Callback.CONVERT.value,
+                       metadata=json.dumps({"item_id": state.id}), intro=intro, topic_groups=topic_groups(protocol),
+                       initial=[t for t in state.topics if t in known and t in protocol.expertise])
+
+
+def forward_modal(ctx: RenderContext, *, author: Person, text: str, metadata: str) -> dict:
+    """The *Send to facilitator* shortcut's one question: a question (preselected) or a training request?"""
+    protocol = ctx.protocol
+    question = protocol.kind_label(ItemKind.DISTRICT)
+    training = protocol.kind_label(ItemKind.TRAINING) if protocol.training else ""
+    intro = render_text("messages/forward_intro.md.j2", author=mention(ctx.directory, author.id), text=text,
+                        facilitator=protocol.label(Role.FACILITATOR)).strip()
+    return render_json("modals/forward_modal.json.j2", callback_id=Callback.FORWARD.value, metadata=metadata,
+                       intro=intro, question=f"A question or request ({question})",
+                       training=f"A training request ({training})" if training else "A training request",
+                       topic_groups=topic_groups(protocol))
 
 
 def item_summary(state: ItemState, ctx: RenderContext) -> str:
@@ -123,10 +156,11 @@ def route_line(directory: Directory, protocol: Protocol, person: Person, choices
         log.warning("no route line for the ask modal (%s)", type(exc).__name__)
         return ""
     step = exp.receiver
-    if step is None or step.owner_id is None:
+    if step is None or (step.owner_id is None and not step.holders):
         return ""
-    return render_text("messages/route_line.md.j2", who=mention(directory, step.owner_id),
-                       label=exp.receiver_label).strip()
+    who = mention(directory, step.owner_id) if step.owner_id is not None else " or ".join(step.holders)
+    return render_text("messages/route_line.md.j2", who=who, label=exp.receiver_label,
+                       shared=step.owner_id is None).strip()
 
 
 def ask_view(ctx: RenderContext, person: Person, *, training: bool, now: datetime,
@@ -141,20 +175,29 @@ def ask_view(ctx: RenderContext, person: Person, *, training: bool, now: datetim
     return ask_modal(choices, ctx, initial_text=initial_text, route_line=line, acting=person.id)
 
 
-def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person: Person) -> dict | None:
-    """The modal a card's button opens before the action is taken; None for an action taken at once (withdraw,
-    whose button asks for confirmation itself)."""
+def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person: Person,
+                 allocation: dict[str, Any] | None = None) -> dict | None:
+    """The modal a card's button opens before the action is taken; None for an action taken at once (withdraw and
+    take it: the first asks for confirmation itself, the second is one click)."""
     summary = item_summary(state, ctx)
     training = state.kind is ItemKind.TRAINING
     if event is EventKind.ANSWERED:
         return note_modal(callback_id=Callback.ANSWER, item_id=state.id, title="Answer", submit="Send answer",
                           intro=summary, label="Your answer", block_id=Block.ANSWER, required=True)
     if event is EventKind.ESCALATED:
+        later = []
+        if training and ctx.protocol.training is not None:
+            names = [s.name for s in ctx.protocol.training.sequence]
+            if state.tier in names:
+                later = [s.label for s in ctx.protocol.training.sequence[names.index(state.tier) + 1:]]
         return note_modal(
             callback_id=Callback.ESCALATE, item_id=state.id, title="No match here" if training else "Escalate",
             submit="Ask the next stage" if training else "Escalate",
-            intro=render_text("messages/escalate_intro.md.j2", summary=summary, training=training).strip(),
+            intro=render_text("messages/escalate_intro.md.j2", summary=summary, training=training,
+                              later=later).strip(),
             label="Note for the next tier (optional)", block_id=Block.NOTE, required=False, max_length=1000)
+    if event is EventKind.CONVERTED:
+        return convert_modal(state, ctx)
     if event is EventKind.DECLINED:
         return note_modal(callback_id=Callback.DECLINE, item_id=state.id, title="No one to offer", submit="Send",
                           intro=summary, label="Anything the facilitator should know? (optional)",
@@ -162,7 +205,7 @@ def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person:
     if event is EventKind.REASSIGNED:
         return reassign_modal(state.id, summary)
     if event is EventKind.OFFERED:
-        return offer_modal(state.id, summary, offer_options(ctx.directory, state, person))
+        return offer_modal(state.id, summary, offer_options(ctx.directory, state, person), allocation)
     return None
 
 

@@ -16,13 +16,14 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.items import cards
-from routing.actions import involved
+from bot.trainers import service as ledger_service
+from routing.actions import committing_contact, involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
 from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
+from store import allocation, outbox
 from store import items as repo
-from store import outbox
 from store.models import Item, ItemCard
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Service:
             return self._create(session, event, source={})
 
     def forward(self, actor: Person, *, requester: Person, kind: ItemKind, text: str,
-                source: dict[str, Any]) -> tuple[ItemState, bool]:
+                source: dict[str, Any], topics: tuple[str, ...] = ()) -> tuple[ItemState, bool]:
         """A member passes on a message a district person sent them. The same message passed on twice (a double
         click, two members) is one item and the district person is told once: returns (state, created).
 
@@ -98,7 +99,7 @@ class Service:
             if row is not None:
                 return ItemState.from_dict(row.state), False
             event = Event(EventKind.REDIRECTED, actor.id, self.deps.now(), item_kind=kind, text=text,
-                          requester_id=requester.id)
+                          requester_id=requester.id, topics=topics)
             return self._create(session, event, source=source), True
 
     def act(self, actor: Person, *, item_id: int, kind: EventKind, **fields: Any) -> ItemState:
@@ -111,7 +112,9 @@ class Service:
                 if not involved(state, actor.id, directory):  # they learn nothing about it, not even that it exists
                     raise NoSuchItem(item_id)
                 protocol = self.deps.protocols.get(state.protocol_version)
-                decision = decide(state, Event(kind, actor.id, now, **fields), directory, protocol)
+                extra = self._allocation_left(session, directory, protocol, state, actor, fields, now) if (
+                    kind is EventKind.OFFERED) else {}
+                decision = decide(state, Event(kind, actor.id, now, **fields, **extra), directory, protocol)
                 try:
                     return self._apply(session, row, decision, directory, protocol)
                 except _LostRace:
@@ -158,6 +161,15 @@ class Service:
                     reminded += 1
         return SweepStats(reminded=reminded, moved=moved, refused=refused)
 
+    def _allocation_left(self, session: Session, directory: Directory, protocol, state: ItemState, actor: Person,
+                         fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """What remains of the allocation an offer would commit (the engine refuses going past it unconfirmed)."""
+        candidate = fields.get("candidate_id") if fields.get("candidate_id") is not None else actor.id
+        contact = committing_contact(directory, state, actor.id, candidate) if state.is_open else None
+        if contact is None:
+            return {}
+        return {"allocation_left": ledger_service.remaining_for(session, directory, protocol, contact, now)}
+
     # --- applying a decision ---------------------------------------------------------------------------
 
     def _create(self, session: Session, event: Event, *, source: dict[str, Any]) -> ItemState:
@@ -179,6 +191,8 @@ class Service:
             if not repo.update_if_unchanged(session=session, row=row, state=state, now=now):
                 raise _LostRace()
         repo.add_audits(session=session, item_id=row.id, audits=decision.audits, at=now)
+        for commitment in decision.commitments:  # the allocation ledger, in the same transaction as the match
+            allocation.add(session=session, item_id=row.id, commitment=commitment, at=now)
         ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
         existing_keys = {card.key for card in existing}
         permalink = (row.source or {}).get("permalink")

@@ -11,6 +11,7 @@ from bot.ids import Action
 from bot.slack.format import addressed_to, mention, slack_date, split_for_sections
 from routing.directory import Directory, Role
 from routing.protocol import Protocol
+from routing.vocabulary import in_sentence
 from store.models import Minutes, MinutesShare
 from templates import render_json, render_text
 
@@ -41,6 +42,7 @@ def minutes_message(minutes: Minutes, reader: Reader, *, directory: Directory, p
     common = {
         "reader": reader.kind, "meeting": meeting_label(minutes), "sender": mention(directory, minutes.sender_id),
         "shared_by": mention(directory, reader.share.facilitator_id) if reader.share else "", "team": reader.team,
+        "words": protocol.words(),
     }
     status, buttons = "", []
     if reader.kind == "facilitator":
@@ -71,8 +73,8 @@ def minutes_message(minutes: Minutes, reader: Reader, *, directory: Directory, p
     shared_by = directory.person(reader.share.facilitator_id) if reader.share else None
     sender = directory.person(minutes.sender_id)
     text = render_text("messages/minutes_fallback.md.j2", reader=reader.kind, meeting=meeting_label(minutes),
-                       sender=sender.label if sender else "the management team",
-                       shared_by=shared_by.label if shared_by else "").strip()
+                       sender=sender.label if sender else f"the {in_sentence(protocol.label(Role.MANAGEMENT))}",
+                       shared_by=shared_by.label if shared_by else "", words=common["words"]).strip()
     return {"text": text, "blocks": blocks}
 
 

@@ -39,7 +39,8 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
         return Submission.says("Not shared", error_text())
     sent = service.send(deps, directory, person, form)
     text = render_text("messages/minutes_sent.md.j2", meeting=meeting_label(sent.minutes),
-                       facilitators=sent.facilitators, channels=sent.channels, missing=sent.missing).strip()
+                       facilitators=sent.facilitators, channels=sent.channels, missing=sent.missing,
+                       words=deps.protocols.current.words()).strip()
     if sent.already:
         return Submission.says("Already shared", text.split("\n")[0].replace(":white_check_mark: ", "", 1))
     return Submission.says("Shared", text)

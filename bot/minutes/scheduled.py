@@ -40,6 +40,7 @@ def run_minutes_reminders(deps: Deps, now: datetime) -> ReminderStats:
             context = {
                 "meeting": meeting_label(minutes), "sender": mention(directory, minutes.sender_id),
                 "sent": slack_date(minutes.sent_at, deps.settings.timezone), "link": minutes.link,
+                "words": protocol.words(),
                 "button": {"action_id": Action.MINUTES_ACK.value, "value": str(minutes.id), "text": "Got it"},
             }
             remind_once(session, kind=MINUTES_REMINDER, period=card.subject, person=person,

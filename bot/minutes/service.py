@@ -34,8 +34,8 @@ from templates import render_text
 RECENT = 3  # minutes listed on a Home tab
 
 
-def _says(template: str, **kw: Any) -> str:
-    return render_text(f"messages/{template}.md.j2", **kw).strip()
+def _says(deps: Deps, template: str, **kw: Any) -> str:
+    return render_text(f"messages/{template}.md.j2", words=deps.protocols.current.words(), **kw).strip()
 
 
 def subject(minutes_id: int) -> str:
@@ -49,10 +49,10 @@ def channels(session: Session) -> list[str]:
 def why_not_sender(deps: Deps, directory: Directory, person: Person) -> str | None:
     """Why this person cannot share minutes now (not on the management team; nobody to share with), or None."""
     if not rules.is_management(directory, person.id):
-        return _says("minutes_not_management", management_label=deps.protocols.current.label(Role.MANAGEMENT))
+        return _says(deps, "minutes_not_management", management_label=deps.protocols.current.label(Role.MANAGEMENT))
     if not rules.minutes_readers(directory):
         admins = [mention(directory, a.id) for a in directory.holders(Role.ADMIN)]
-        return _says("minutes_no_facilitators", admins=admins)
+        return _says(deps, "minutes_no_facilitators", admins=admins)
     return None
 
 
@@ -66,7 +66,7 @@ def form(deps: Deps, directory: Directory, person: Person) -> dict | str:
         return why
     with deps.session() as session:
         channel_count = len(channels(session))
-    intro = _says("minutes_intro", facilitators=len(rules.minutes_readers(directory)), channels=channel_count,
+    intro = _says(deps, "minutes_intro", facilitators=len(rules.minutes_readers(directory)), channels=channel_count,
                   reminder_days=rules.MINUTES_REMINDER_BUSINESS_DAYS)
     return modals.minutes_modal(intro=intro, today=today(deps), token=secrets.token_urlsafe(16), acting=person.id)
 
@@ -137,12 +137,12 @@ def acknowledge(deps: Deps, directory: Directory, person: Person, minutes_id: in
     with deps.session(write=True) as session:
         row = repo.get(session=session, minutes_id=minutes_id, lock=True)
         if row is None:
-            return _says("minutes_gone")
+            return _says(deps, "minutes_gone")
         card = card_repo.get(session=session, subject=subject(row.id), key=delivery.person_key(person.id))
         if card is None:
-            return _says("minutes_not_recipient")
+            return _says(deps, "minutes_not_recipient")
         if not card_repo.acknowledge(session=session, card=card, now=now):
-            return _says("minutes_already_acked", when=slack_date(card.acked_at, deps.settings.timezone))
+            return _says(deps, "minutes_already_acked", when=slack_date(card.acked_at, deps.settings.timezone))
         shares = repo.shares(session=session, minutes_ids=[row.id])
         if card.post_outbox_id is not None:
             reader = _facilitator_reader(directory, person.id, card, shares)
@@ -164,19 +164,19 @@ def _teams_to_share(session: Session, directory: Directory, person: Person, row:
 def _why_not_conduit(deps: Deps, session: Session, directory: Directory, person: Person,
                      row: Minutes | None) -> str | None:
     if row is None:
-        return _says("minutes_gone")
+        return _says(deps, "minutes_gone")
     if not rules.conduit_teams(directory, person.id):
         yours = {mention(directory, p.id) for m in directory.index.memberships_of(person.id)
                  for p in directory.index.facilitators_of(m.team_id)}
-        return _says("minutes_not_facilitator", facilitators=sorted(yours))
+        return _says(deps, "minutes_not_facilitator", facilitators=sorted(yours))
     if card_repo.get(session=session, subject=subject(row.id), key=delivery.person_key(person.id)) is None:
-        return _says("minutes_not_recipient")
+        return _says(deps, "minutes_not_recipient")
     return None
 
 
 def _already(deps: Deps, directory: Directory, shares: list[MinutesShare]) -> str:
     tz = deps.settings.timezone
-    return _says("minutes_already_shared", shares=[
+    return _says(deps, "minutes_already_shared", shares=[
         {"by": mention(directory, s.facilitator_id), "team": directory.teams[s.team_id].name
          if s.team_id in directory.teams else f"team {s.team_id}", "when": slack_date(s.shared_at, tz)}
         for s in shares])
@@ -193,7 +193,7 @@ def share_form(deps: Deps, directory: Directory, person: Person, minutes_id: int
     if not todo:
         return _already(deps, directory, done)
     members = {p.id for t in todo for p in rules.team_audience(directory, t.id)}
-    intro = _says("minutes_share_intro", meeting=meeting_label(row), members=len(members),
+    intro = _says(deps, "minutes_share_intro", meeting=meeting_label(row), members=len(members),
                   teams=[t.name for t in todo])
     return modals.share_modal(minutes_id=row.id, intro=intro, acting=person.id)
 
@@ -232,8 +232,9 @@ def share(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> 
         card = card_repo.get(session=session, subject=subject(row.id), key=delivery.person_key(person.id))
         card_repo.acknowledge(session=session, card=card, now=now)  # passing them on means they have them
         _refresh_facilitators(deps, session, directory, row, {s.team_id for s in shared}, now)
-    return _says("minutes_shared", meeting=meeting_label(row), teams=[directory.teams[s.team_id].name for s in shared],
-                 members=len(reached) - len(missing), missing=missing, nobody=nobody)
+    return _says(deps, "minutes_shared", meeting=meeting_label(row),
+                 teams=[directory.teams[s.team_id].name for s in shared], members=len(reached) - len(missing),
+                 missing=missing, nobody=nobody)
 
 
 def _refresh_facilitators(deps: Deps, session: Session, directory: Directory, row: Minutes, team_ids: set[int],

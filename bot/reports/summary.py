@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from bot.reports.chart import summary_chart
 from bot.reports.workbook import summary_xlsx
-from routing.directory import Directory
+from routing.directory import Directory, Role
 from store import deliveries
 from store.db import session_scope
 from store.summary import Summary
@@ -67,7 +67,8 @@ class Attachment:
 
 
 def recipients(*, directory: Directory, channels: Iterable[str]) -> list[Recipient]:
-    """The summaries channels, then every active team's active facilitator (once, with all their teams)."""
+    """The summaries channels, then every active team's active facilitator (once, with all their teams), then the
+    support team (on no team, their advisory resources span all teams: they get the summaries like the CSTs)."""
     found = [Recipient(key=c, label=f"channel {c}", channel=c) for c in dict.fromkeys(channels)]
     teams_of: dict[int, list[int]] = {}
     for team in directory.active_teams():
@@ -81,6 +82,14 @@ def recipients(*, directory: Directory, channels: Iterable[str]) -> list[Recipie
             found.append(Recipient("", label, "", tuple(team_ids), "no Slack user id in the roster"))
         else:
             found.append(Recipient(person.slack_id, label, person.slack_id, tuple(team_ids)))
+    for person in directory.index.holders(Role.SUPPORT):
+        if person.id in teams_of:
+            continue
+        label = f"{person.label} (support team)"
+        if not person.slack_id:
+            found.append(Recipient("", label, "", (), "no Slack user id in the roster"))
+        else:
+            found.append(Recipient(person.slack_id, label, person.slack_id))
     return found
 
 

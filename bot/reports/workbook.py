@@ -1,4 +1,5 @@
-"""The monthly summary as a workbook: By team, By district, Topics, Submissions (openpyxl write-only)."""
+"""The monthly summary as a workbook: By team, By district, Topics, Submissions, and Trainer allocations (the state
+contacts' allocation ledger of the month's school year), openpyxl write-only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.reports.export import neutralise
+from routing.allocation import Ledger
 from store.summary import KIND_LABELS, Summary, Tally
 
 
@@ -92,16 +94,44 @@ def summary_rows(summary: Summary) -> dict[str, tuple[list[str], Iterable[list[A
                 "yes" if s.active else "no",
             ]
 
-    return {
+    sheets = {
         "By team": (by_team_header, by_team()),
         "By district": (by_district_header, by_district()),
         "Topics": (topics_header, topics()),
         "Submissions": (submissions_header, submissions()),
     }
+    if summary.allocations is not None:
+        sheets[ALLOCATIONS_SHEET] = allocation_rows(summary.allocations)
+    return sheets
+
+
+ALLOCATIONS_SHEET = "Trainer allocations"
+
+
+def allocation_rows(ledger: Ledger) -> tuple[list[str], Iterable[list[Any]]]:
+    """The allocation ledger: a line per state contact, one per trainer they named under it, the total, and every
+    offer confirmed past the remaining allocation (flagged)."""
+    header = [f"School year {ledger.year_label} to {ledger.end.isoformat()}", "Trainer", "FTE", "Allocated (days)",
+              "Committed (days)", "Remaining (days)", "Trainings", "Flag"]
+
+    def rows() -> Iterable[list[Any]]:
+        for c in ledger.contacts:
+            flag = "over allocation" if c.over else ("" if c.active else "no longer a state contact")
+            yield [c.name, "", c.fte, c.allocated, c.committed, c.remaining, c.trainings, flag]
+            for t in c.trainers:
+                over = f"{t.over_allocation} past the allocation" if t.over_allocation else ""
+                yield [c.name, t.name, None, None, t.days, None, t.trainings, over]
+        yield ["All state contacts", "", None, ledger.allocated, ledger.committed, ledger.remaining,
+               sum(c.trainings for c in ledger.contacts), f"{ledger.label}; 1 FTE = {ledger.days_per_fte:g} days"]
+        for f in ledger.flagged:
+            yield [ledger.name_of(f.contact_id), ledger.name_of(f.trainer_id), None, None, f.days, None, 1,
+                   f"over allocation: item #{f.item_id}, confirmed {f.day.isoformat()}"]
+
+    return header, rows()
 
 
 def summary_xlsx(summary: Summary, path: str | Path) -> Path:
-    """The summary as a workbook: sheets By team, By district, Topics, Submissions."""
+    """The summary as a workbook: sheets By team, By district, Topics, Submissions, Trainer allocations."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

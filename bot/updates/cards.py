@@ -1,4 +1,4 @@
-"""The CST update as Slack shows it: its figures as mrkdwn sections, and the message each reader gets."""
+"""The lead's monthly update as Slack shows it: its figures as mrkdwn sections, and the message each reader gets."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.slack.format import addressed_to, mention, slack_date, split_for_sectio
 from routing.coaching_log import month_label
 from routing.directory import Directory, Role
 from routing.protocol import Protocol
+from routing.vocabulary import in_sentence, with_article
 from store.figures import MonthFigures
 from store.models import LeadUpdate
 from store.summary import STATUS_LABELS
@@ -78,8 +79,9 @@ def update_message(update: LeadUpdate, reader: Reader, *, directory: Directory, 
         acked_by=[mention(directory, pid) for pid in reader.acked_by],
         action_id=Action.UPDATE_ACK.value,
         update_id=update.id,
+        words=protocol.words(),
     )
     lead = directory.person(update.lead_id)
-    text = render_text("messages/update_fallback.md.j2", month_label=label,
-                       lead=lead.label if lead else "a lead facilitator").strip()
+    text = render_text("messages/update_fallback.md.j2", month_label=label, words=protocol.words(),
+                       lead=lead.label if lead else with_article(in_sentence(protocol.label(Role.LEAD)))).strip()
     return {"text": text, "blocks": blocks}

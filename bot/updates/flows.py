@@ -1,4 +1,4 @@
-"""The CST update from Slack payload to reply: open the form, send it, acknowledge it."""
+"""The lead's monthly update from Slack payload to reply: open the form, send it, acknowledge it."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from bot.deps import Deps
 from bot.slack.format import slack_date
 from bot.slack.replies import Submission, error_text, message_modal
 from bot.updates import service
-from bot.updates.modals import UpdateForm
+from bot.updates.modals import UpdateForm, modal_title
 from routing.coaching_log import month_label
 from routing.directory import Directory, Person
 from store.summary import parse_month
 from templates import render_text
 
 log = logging.getLogger(__name__)
-
-TITLE = "CST update"
-
 
 def open_form(deps: Deps, directory: Directory, person: Person, month: str | None = None) -> dict | str:
     """`/cst update`: the form, or (for someone who does not send updates) who does."""
@@ -28,7 +25,7 @@ def open_form(deps: Deps, directory: Directory, person: Person, month: str | Non
 def open_form_modal(deps: Deps, directory: Directory, person: Person, month: str | None = None) -> dict:
     """A button (the reminder, the Home tab): the form, or a small modal saying who sends updates."""
     view = open_form(deps, directory, person, month)
-    return message_modal(TITLE, view) if isinstance(view, str) else view
+    return message_modal(modal_title(deps.protocols.current.words()), view) if isinstance(view, str) else view
 
 
 def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any]) -> Submission:
@@ -54,9 +51,11 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
     if sent.already:
         return Submission.says("Already sent", render_text(
             "messages/update_sent.md.j2", replaced=sent.replaced, month_label=month_label(form.month),
-            for_all=form.for_all, readers=0, channels=0, missing=[]).strip().split("\n")[0])
+            for_all=form.for_all, readers=0, channels=0, missing=[],
+            words=deps.protocols.current.words()).strip().split("\n")[0])
     text = render_text("messages/update_sent.md.j2", replaced=sent.replaced, month_label=month_label(form.month),
-                       for_all=form.for_all, readers=sent.readers, channels=sent.channels, missing=sent.missing)
+                       for_all=form.for_all, readers=sent.readers, channels=sent.channels, missing=sent.missing,
+                       words=deps.protocols.current.words())
     return Submission.says("Replaced" if sent.replaced else "Sent", text.strip())
 
 

@@ -1,4 +1,5 @@
-"""The CST update form ("CST update · <month>"): building it, and reading what the lead submitted."""
+"""The lead's monthly update form ("<the protocol's name for it> · <month>"): building it, and reading what the
+lead submitted."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from bot.slack import forms
 from bot.updates.cards import FIELDS
 from routing.monthly_loop import MAX_TEXT
 from store.models import LeadUpdate
-from templates import render_json
+from templates import render_json, upper_first
 
+TITLE_MAX = 24
 BLOCKS = {"highlights": Block.HIGHLIGHTS, "concerns": Block.CONCERNS, "asks": Block.ASKS}
 HINTS = {
     "highlights": "What went well: a district milestone, a practice taking hold.",
@@ -23,8 +25,9 @@ HINTS = {
 
 
 def update_modal(*, month: str, intro: str, figures: list[str], existing: LeadUpdate | None, several_leads: bool,
-                 token: str, acting: int) -> dict:
+                 token: str, acting: int, words: dict[str, str]) -> dict:
     year, number = (int(x) for x in month.split("-"))
+    title = modal_title(words, date(year, number, 1))
     fields = [
         {"block": BLOCKS[key].value, "label": label, "hint": HINTS[key],
          "value": getattr(existing, key) if existing is not None else ""}
@@ -36,7 +39,8 @@ def update_modal(*, month: str, intro: str, figures: list[str], existing: LeadUp
         "modals/lead_update.json.j2",
         callback_id=Callback.UPDATE.value,
         metadata=json.dumps(meta),
-        title=f"CST update · {date(year, number, 1):%B}",
+        title=title,
+        words=words,
         intro=intro,
         figures=figures,
         fields=fields,
@@ -46,6 +50,16 @@ def update_modal(*, month: str, intro: str, figures: list[str], existing: LeadUp
         for_all_block=Block.FOR_ALL.value,
         max_text=MAX_TEXT,
     )
+
+
+def modal_title(words: dict[str, str], month: date | None = None) -> str:
+    """The protocol's name for the update ("CST update · November"), within a modal title's 24 characters (the
+    form's intro names it in full)."""
+    name = upper_first(words["lead_update"])
+    for title in ((f"{name} · {month:%B}", f"Update · {month:%B}") if month else (name, "Monthly update")):
+        if len(title) <= TITLE_MAX:
+            return title
+    return title[:TITLE_MAX]
 
 
 @dataclass

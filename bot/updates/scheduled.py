@@ -40,7 +40,7 @@ def run_lead_updates(deps: Deps, now: datetime) -> ReminderStats:
                 continue
             context = {
                 "late": late, "month": month_label(month), "due": slack_date(due, deps.settings.timezone),
-                "management": management,
+                "management": management, "words": protocol.words(),
                 "button": {"action_id": Action.UPDATE_OPEN.value, "value": month, "text": "Write the update"},
             }
             remind_once(session, kind=LEAD_UPDATE_LATE if late else LEAD_UPDATE, period=month, person=lead,

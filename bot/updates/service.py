@@ -24,6 +24,8 @@ from bot.updates.modals import UpdateForm
 from routing import monthly_loop as rules
 from routing.coaching_log import month_label, month_of
 from routing.directory import Directory, Person, Role
+from routing.protocol import Protocol
+from routing.vocabulary import in_sentence
 from store import cards as card_repo
 from store import updates as repo
 from store.directory import ChannelPurpose, load_channels
@@ -33,8 +35,8 @@ from store.summary import natural_key, parse_month
 from templates import render_text
 
 
-def _says(template: str, **kw: Any) -> str:
-    return render_text(f"messages/{template}.md.j2", **kw).strip()
+def _says(template: str, protocol: Protocol, **kw: Any) -> str:
+    return render_text(f"messages/{template}.md.j2", words=protocol.words(), **kw).strip()
 
 
 def subject(update_id: int) -> str:
@@ -73,7 +75,7 @@ def why_not_lead(deps: Deps, directory: Directory, person: Person) -> str | None
     if rules.is_lead(directory, person.id):
         return None
     protocol = deps.protocols.current
-    return _says("update_not_lead", management_label=protocol.label(Role.MANAGEMENT),
+    return _says("update_not_lead", protocol, management_label=protocol.label(Role.MANAGEMENT),
                  lead_label=protocol.label(Role.LEAD), leads=[mention(directory, p.id) for p in rules.leads(directory)])
 
 
@@ -98,7 +100,7 @@ def form(deps: Deps, directory: Directory, lead: Person, month: str | None = Non
         channel_count = len(channels(session))
     by = directory.person(covered.lead_id) if covered else None
     intro = _says(
-        "update_intro", existing=slack_date(existing.sent_at, tz) if existing else "",
+        "update_intro", protocol, existing=slack_date(existing.sent_at, tz) if existing else "",
         management_label=protocol.label(Role.MANAGEMENT), month_label=month_label(month),
         due=slack_date(protocol.lead_update_due_at(month), tz), readers=len(rules.update_readers(directory)),
         channels=channel_count, covered_by=by.label if by else "", covered_on=slack_date(covered.sent_at, tz)
@@ -106,7 +108,7 @@ def form(deps: Deps, directory: Directory, lead: Person, month: str | None = Non
     )
     return modals.update_modal(month=month, intro=intro, figures=cards.figures_sections(figures, protocol, tz),
                                existing=existing, several_leads=len(rules.leads(directory)) > 1,
-                               token=secrets.token_urlsafe(16), acting=lead.id)
+                               token=secrets.token_urlsafe(16), acting=lead.id, words=protocol.words())
 
 
 # --- sending -------------------------------------------------------------------------------------------------
@@ -159,13 +161,14 @@ def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate
     existing = {c.key: c for c in card_repo.of_subject(session=session, subject=subject(row.id))}
     acked_by = _acked_by(existing.values())
     readers, missing = 0, []
+    what = f"the {in_sentence(deps.protocols.current.reporting.lead_update_label)}"
     for person in rules.update_readers(directory):
         key = delivery.person_key(person.id)
         card = existing.get(key)
         message = _message(deps, directory, row, cards.Reader("person", card.acked_at if card else None,
                                                              person_id=person.id))
         if not person.slack_id:
-            delivery.undeliverable(session, person=person, message=message, what="the CST update", now=now,
+            delivery.undeliverable(session, person=person, message=message, what=what, now=now,
                                    dedupe_key=f"{subject(row.id)}:{row.revision}:unreachable:{person.id}")
             missing.append(person.label)
             continue
@@ -218,19 +221,19 @@ def acknowledge(deps: Deps, directory: Directory, person: Person, update_id: int
     nothing was recorded, or None."""
     protocol = deps.protocols.current
     if not rules.is_management(directory, person.id):
-        return _says("update_not_management", management_label=protocol.label(Role.MANAGEMENT))
+        return _says("update_not_management", protocol, management_label=protocol.label(Role.MANAGEMENT))
     now = deps.now()
     with deps.session(write=True) as session:
         row = repo.get(session=session, update_id=update_id, lock=True)
         if row is None:
-            return _says("update_gone")
+            return _says("update_gone", protocol)
         key = delivery.person_key(person.id)
         card = card_repo.get(session=session, subject=subject(row.id), key=key)
         if card is None:  # joined the management team after it was sent: their acknowledgement still counts
             card = card_repo.add(session=session, subject=subject(row.id), key=key, recipient_id=person.id,
                                  target=person.slack_id or "", now=now)
         if not card_repo.acknowledge(session=session, card=card, now=now):
-            return _says("update_already_acked", when=slack_date(card.acked_at, deps.settings.timezone))
+            return _says("update_already_acked", protocol, when=slack_date(card.acked_at, deps.settings.timezone))
         existing = card_repo.of_subject(session=session, subject=subject(row.id))
         if card.post_outbox_id is not None:
             mine = _message(deps, directory, row, cards.Reader("person", now, person_id=person.id))

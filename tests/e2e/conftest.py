@@ -31,7 +31,8 @@ SECRET = "test-signing-secret"
 
 # A small network: two teams (A with a member who has Data expertise; B with its own facilitator), two
 # districts on team A (one staff person serves both), one district on team B, two leads, management,
-# a state contact and an admin. Slack ids are U<ROLE>...
+# a state contact (who can assign a trainer), a support team member, the director of North Center and an admin.
+# Slack ids are U<ROLE>...
 ROSTER = """\
 organization: Test Network
 people:
@@ -48,6 +49,9 @@ people:
   - {email: cw@s.example, name: Cal Contact, slack_id: USTATE001}
   - {email: admin@s.example, name: Ada Admin, slack_id: UADMIN001}
   - {email: loner@x.example, name: Lone Person, slack_id: ULONE0001}
+  - {email: trainer@s.example, name: Tia Trainer, slack_id: UTRAIN001}
+  - {email: support@s.example, name: Sam Support, slack_id: USUPP0001}
+  - {email: director@north.example, name: Dora Director, slack_id: UDIRR0001}
 teams:
   - name: Team A
     zone: Developing
@@ -68,11 +72,16 @@ districts:
   - {name: District Three, team: Team B, zone: Early, region: West, center: West Center, staff: [staff@d3.example]}
 leads: [lead1@s.example, lead2@s.example]
 state_contacts:
-  - {person: cw@s.example, expertise: [Special Education, Early Childhood], fte: 1.0}
+  - {person: cw@s.example, expertise: [Special Education, Early Childhood], fte: 1.0, trainers: [trainer@s.example]}
+support_team:
+  - {person: support@s.example, expertise: [Social-Behavioral, Early Childhood], fte: 0.5, fte_available: 0.3}
 management_team: [mgmt@s.example]
 admins: [admin@s.example]
 channels:
   summaries: [C0SUMMARY1]
+audiences:
+  rpdc_directors:
+    - {person: director@north.example, center: North Center}
 """
 
 # Monday 2026-11-16, 10:00 in Chicago: a business day, well inside business hours.

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from bot.ids import Action, Block, Callback
 from tests.e2e.conftest import MONDAY_10AM
-from tests.e2e.flows import click, submit_ask
+from tests.e2e.flows import all_text, buttons, click, submit_ask
 
 
 def last_card(env, slack_id):
@@ -68,6 +68,21 @@ def test_district_question_escalated_and_answered(app_env):
         fac_update = [u for u in updates if u.args["channel"] == "DUFACA0001" or u.args["channel"] == "UFACA0001"]
         assert fac_update and not any(b["type"] == "actions" for b in fac_update[-1].args["blocks"])
 
+        # two leads: both are offered it with *Take it*, and the first to take it owns it
+        assert buttons(lead_card) == {Action.TAKE: item_id}
+        assert buttons(last_card(env, "ULEAD0002")) == {Action.TAKE: item_id}
+        env.slack.clear()
+        click(env, "ULEAD0001", Action.TAKE, item_id)
+        assert not env.slack.calls_to("response_url")  # no refusal
+        env.deliver()
+        edits = {u.args["channel"].removeprefix("D"): u.args for u in env.slack.calls_to("chat.update")}
+        headline = edits["ULEAD0002"]["blocks"][0]["text"]["text"]
+        assert headline.startswith("*Taken by <@ULEAD0001>*") and not buttons(edits["ULEAD0002"])
+        assert Action.ANSWER in buttons(edits["ULEAD0001"])  # the taker's own card now has the owner's buttons
+        env.slack.clear()
+        click(env, "ULEAD0002", Action.TAKE, item_id)  # too late: told who took it, nothing changes
+        assert "is with <@ULEAD0001> now (taken first)" in env.slack.last("response_url").args["text"]
+
         # the lead answers
         click(env, "ULEAD0001", Action.ANSWER, item_id)
         opened = env.slack.last("views.open").args["view"]
@@ -91,7 +106,7 @@ def test_district_question_escalated_and_answered(app_env):
 
 def test_reassign_to_someone_outside_the_tier_is_a_field_error_then_works(app_env):
     env = app_env
-    from tests.e2e.flows import buttons, submit_modal
+    from tests.e2e.flows import submit_modal
 
     with freeze_time(MONDAY_10AM):
         submit_ask(env, "UMEMA0001", "Is the spring convening in person?", kind="question")
@@ -100,6 +115,7 @@ def test_reassign_to_someone_outside_the_tier_is_a_field_error_then_works(app_en
         click(env, "UFACA0001", Action.ESCALATE, item)
         submit_modal(env, "UFACA0001", {})
         env.deliver()
+        click(env, "ULEAD0001", Action.TAKE, item)
         click(env, "ULEAD0001", Action.REASSIGN, item)
         pick = {Block.ASSIGNEE: {Block.ASSIGNEE: {"type": "users_select", "selected_user": "UMEMB0001"}}}
         r = submit_modal(env, "ULEAD0001", pick)
@@ -115,8 +131,6 @@ def test_reassign_to_someone_outside_the_tier_is_a_field_error_then_works(app_en
 def test_reminder_before_the_deadline_and_escalation_after_it(app_env):
     env = app_env
     from datetime import timedelta
-
-    from tests.e2e.flows import all_text
 
     with freeze_time(MONDAY_10AM) as clock:
         submit_ask(env, "UMEMA0001", "Do we report walkthroughs monthly?", kind="question")
@@ -138,3 +152,18 @@ def test_reminder_before_the_deadline_and_escalation_after_it(app_env):
         env.deliver()
         assert "walkthroughs" in all_text(env.dms("ULEAD0001")[-1].args)
         assert any("moved up" in all_text(c.args) for c in env.dms("UFACA0001"))
+
+        # Nobody takes it at the lead tier: both leads are reminded, and at the deadline it moves on as before.
+        with env.deps.session() as s:
+            item = s.get(Item, 1)
+            remind_at, deadline_at = item.remind_at, item.deadline_at
+        env.slack.clear()
+        clock.move_to(remind_at)
+        assert env.service().sweep(now=env.deps.now()).reminded == 1
+        env.deliver()
+        reminded = {c.args["channel"] for c in env.slack.calls_to("chat.postMessage") if "Reminder" in all_text(c.args)}
+        assert reminded == {"ULEAD0001", "ULEAD0002"}
+        clock.move_to(deadline_at + timedelta(minutes=1))
+        assert env.service().sweep(now=env.deps.now()).moved == 1
+        env.deliver()
+        assert "walkthroughs" in all_text(env.dms("UMGMT0001")[-1].args)

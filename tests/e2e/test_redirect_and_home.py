@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from freezegun import freeze_time
 
-from bot.ids import Action, Callback
+from bot.ids import Action, Block, Callback
 from tests.e2e.conftest import MONDAY_10AM
-from tests.e2e.flows import all_text, buttons, submit_ask
+from tests.e2e.flows import all_text, buttons, submit_ask, submit_modal
 
 
 def shortcut(env, clicker, author, text, ts="1763300000.000100"):
@@ -15,25 +15,40 @@ def shortcut(env, clicker, author, text, ts="1763300000.000100"):
     return env.client.interactivity(payload)
 
 
+def send_on(env, clicker, author, text, *, kind=None, topics=(), ts="1763300000.000100"):
+    """The shortcut, then its one question answered (a question is preselected: sending it as is is one click).
+    Returns what the modal says once sent."""
+    env.slack.clear()
+    assert shortcut(env, clicker, author, text, ts=ts).status == 200
+    opened = env.slack.last("views.open").args["view"]
+    assert opened["callback_id"] == Callback.FORWARD
+    kind_block = next(b for b in opened["blocks"] if b.get("block_id") == Block.KIND)
+    chosen = kind or kind_block["element"]["initial_option"]["value"]
+    values = {Block.KIND: {Block.KIND: {"type": "radio_buttons", "selected_option": {"value": chosen}}}}
+    if topics:
+        values[Block.TOPICS] = {Block.TOPICS: {"type": "multi_static_select",
+                                               "selected_options": [{"value": t} for t in topics]}}
+    body = submit_modal(env, clicker, values).json()
+    assert body["response_action"] == "update"
+    return " ".join(b["text"]["text"] for b in body["view"]["blocks"] if b["type"] == "section")
+
+
 def test_member_sends_a_district_dm_to_the_facilitator_once(app_env):
     env = app_env
     with freeze_time(MONDAY_10AM):
-        r = shortcut(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
-        assert r.status == 200
-        receipt = env.slack.last("response_url").args
-        assert receipt["response_type"] == "ephemeral" and "<@UFACA0001>" in receipt["text"]
+        said = send_on(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
+        assert "<@UFACA0001>" in said and "district request #1" in said
         env.deliver()
         card = env.dms("UFACA0001")[-1].args
         assert "data wall" in all_text(card)
         assert "slack.com/archives/DMEMDIST01/p1763300000000100" in all_text(card)
-        assert Action.ANSWER in buttons(card)
-        told = [c.args for c in env.dms("USTAFF001") if "now with your CST facilitator" in all_text(c.args)]
+        assert Action.ANSWER in buttons(card) and Action.CONVERT in buttons(card)
+        told = [c.args for c in env.dms("USTAFF001") if "now with <@UFACA0001> (CST facilitator)" in all_text(c.args)]
         assert len(told) == 1
 
-        # Clicking again on the same message does not create a second item nor tell the district twice.
-        env.slack.clear()
-        shortcut(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
-        assert "already passed this message on" in env.slack.last("response_url").args["text"]
+        # Sending the same message on again does not create a second item nor tell the district twice.
+        said = send_on(env, "UMEMA0001", "USTAFF001", "Can someone walk our principals through the data wall?")
+        assert "already passed this message on" in said
         env.deliver()
         assert not env.dms("USTAFF001") and not env.dms("UFACA0001")
 

@@ -90,8 +90,10 @@ def test_the_monthly_summary_is_shared_once_after_the_logs_are_due(app_env):
         assert outcomes and {o.status for o in outcomes} == {"posted"}
         posted = [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")]
         assert "C0SUMMARY1" in posted and "UFACA0001" in posted and "UFACB0001" in posted
+        assert "USUPP0001" in posted  # the support team gets the summary like the teams
         assert env.slack.calls_to("files.completeUploadExternal")
         env.slack.clear()
         again = JOBS["monthly-summary"].run(env.deps, env.deps.now())
-        assert len(again) == len(outcomes) == 3  # the summaries channel and both facilitators, each already posted
+        # the summaries channel, both facilitators and the support team member, each already posted
+        assert len(again) == len(outcomes) == 4
         assert all(o.status == "already posted" for o in again) and not env.slack.calls_to("chat.postMessage")

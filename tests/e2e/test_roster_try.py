@@ -113,7 +113,9 @@ def test_one_person_asks_receives_escalates_and_answers_in_each_role(trial):
         assert escalated["response_action"] == "clear"
         env.deliver()
         lead_card = card_for(env, Role.LEAD, "How do we start data teams?")
-        assert act(env, Action.ANSWER, buttons(lead_card)[Action.ANSWER],
+        click(env, ME, Action.TAKE, buttons(lead_card)[Action.TAKE])  # offered to both leads: the lead takes it
+        env.deliver()
+        assert act(env, Action.ANSWER, item_id,
                    text_value(Block.ANSWER, "Start with one grade's common assessment."))["response_action"] == "clear"
         env.deliver()
         answers = [m for m in mine(env) if "common assessment" in all_text(m)]
@@ -156,11 +158,14 @@ def test_viewing_as_a_member_then_management_answers(trial):
         card = card_for(env, Role.FACILITATOR, "walkthrough tool")
         act(env, Action.ESCALATE, buttons(card)[Action.ESCALATE], text_value(Block.NOTE, ""))
         env.deliver()
-        card = card_for(env, Role.LEAD, "walkthrough tool")
-        act(env, Action.ESCALATE, buttons(card)[Action.ESCALATE], text_value(Block.NOTE, "For the team"))
+        item_id = buttons(card)[Action.ESCALATE]
+        card = card_for(env, Role.LEAD, "walkthrough tool")  # the lead tier and the management team are offered
+        click(env, ME, Action.TAKE, buttons(card)[Action.TAKE])  # it; the account takes it as each
+        act(env, Action.ESCALATE, item_id, text_value(Block.NOTE, "For the team"))
         env.deliver()
         card = card_for(env, Role.MANAGEMENT, "walkthrough tool")
-        act(env, Action.ANSWER, buttons(card)[Action.ANSWER], text_value(Block.ANSWER, "Yes, share it."))
+        click(env, ME, Action.TAKE, buttons(card)[Action.TAKE])
+        act(env, Action.ANSWER, item_id, text_value(Block.ANSWER, "Yes, share it."))
         env.deliver()
         assert any("Yes, share it." in all_text(m) for m in mine(env) if addressed(m) == ROLE_LINES[Role.MEMBER])
         with Session(env.engine) as s:
@@ -183,9 +188,11 @@ def test_training_reaches_the_state_contact_and_the_month_is_submitted(trial):
         offer = card_for(env, Role.STATE_CONTACT, "IEP goal-writing")
         click(env, ME, Action.OFFER, buttons(offer)[Action.OFFER])
         opened = env.slack.last("views.open").args["view"]
-        zora = opened["blocks"][1]["element"]["initial_option"]["value"]
+        picker = next(b for b in opened["blocks"] if b.get("block_id") == Block.CANDIDATE)
+        zora = picker["element"]["initial_option"]["value"]
         submit_modal(env, ME, {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select",
-                                                                   "selected_option": {"value": zora}}}})
+                                                                   "selected_option": {"value": zora}}},
+                               Block.DAYS: {Block.DAYS: {"type": "number_input", "value": "2"}}})
         env.deliver()
         assert any("trainer is matched" in all_text(m) for m in mine(env)
                    if addressed(m) == ROLE_LINES[Role.DISTRICT_STAFF])

@@ -123,7 +123,7 @@ def test_help_unknown_subcommand_and_healthz(app_env):
         assert "How cstbot works" in r.text and "Send to facilitator" in r.text
         assert "/cst log" in r.text
         for user, words in (("UFACA0001", "Review & submit"), ("USTAFF001", "/cst train"),
-                            ("ULEAD0001", "Escalations from facilitators"), ("USTATE001", "first offer wins")):
+                            ("ULEAD0001", "*Take it* and it is yours"), ("USTATE001", "first offer wins")):
             assert words in env.client.slash_command("/cst", "help", user_id=user).text, user
         r = env.client.slash_command("/cst", "frobnicate", user_id="UMEMA0001")
         assert "`/cst frobnicate` is not something cstbot knows" in r.text

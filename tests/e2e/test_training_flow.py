@@ -25,29 +25,32 @@ def test_training_request_walks_three_stages(app_env):
         assert r.status == 200 and r.json()["response_action"] == "update"
         env.deliver()
 
-        # Stage 1, inside the team: the facilitator sees ranked candidates with reasons, and can pick or pass.
+        # Stage 1, inside the team: nobody on Team A lists Special Education, and the card says so plainly, with
+        # who in the network does, by team; asking the other facilitators is the main button.
         card = env.dms("UFACA0001")[-1].args
-        text = all_text(card)
-        assert "Max Member" in text and "Mia Member" in text and "expertise" in text
+        text = card["blocks"][0]["text"]["text"]
+        assert "Nobody in Team A lists Special Education." in text
+        assert "• Ben Member, Team B" in text and "• Cal Contact, DESE trainer-match contact" in text
+        assert "Max Member" not in text and "Mia Member" not in text  # listing nothing asked: not candidates
         item_id = buttons(card)[Action.ESCALATE]
-        picks = [b for b in card["blocks"] if b.get("block_id") == "pick"]
-        assert picks and len(picks[0]["accessory"]["options"]) == 3  # the facilitator may train too
+        assert not [b for b in card["blocks"] if b.get("block_id") == "pick"]  # nobody to pick
         # The requester can see where it stands.
         status = env.dms("USTAFF001")[-1].args
-        assert "<@UFACA0001>" in all_text(status)
+        assert "<@UFACA0001> (CST facilitator)" in all_text(status)
 
-        labels = {e["action_id"]: e["text"]["text"] for b in card["blocks"] if b["type"] == "actions"
-                  for e in b["elements"]}
-        assert labels[Action.ESCALATE] == "No match here"
-        # Nobody inside fits (no SPED expertise): the facilitator passes the stage.
+        elements = {e["action_id"]: e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]}
+        assert elements[Action.ESCALATE]["text"]["text"] == "Ask other CST facilitators"
+        assert elements[Action.ESCALATE]["style"] == "primary"
+        # The facilitator asks the other facilitators now.
         click(env, "UFACA0001", Action.ESCALATE, item_id)
         r = submit_modal(env, "UFACA0001", text_value(Block.NOTE, "No SPED expertise on our team"))
         assert r.json()["response_action"] == "clear"
         env.deliver()
 
-        # Stage 2: the other team's facilitator is asked to offer someone.
+        # Stage 2: the other team's facilitator is asked to offer someone, shown their own member who lists it.
         offer_card = env.dms("UFACB0001")[-1].args
         assert set(buttons(offer_card)) >= {Action.OFFER, Action.DECLINE}
+        assert "1. *Ben Member*: expertise: Special Education (1 of 1)" in offer_card["blocks"][0]["text"]["text"]
         # ... and sees it on their Home tab; the asker's own facilitator (not asked) does not.
         env.client.event({"type": "app_home_opened", "user": "UFACB0001", "tab": "home"})
         home = all_text(env.slack.last("views.publish").args["view"])
@@ -71,15 +74,23 @@ def test_training_request_walks_three_stages(app_env):
         # The other facilitator's card no longer offers buttons.
         updates = [u.args for u in env.slack.calls_to("chat.update") if u.args["channel"].endswith("UFACB0001")]
         assert updates and not buttons(updates[-1])
+        # The requester's card, edited in place, says where the request is now: at the state, with its owner's role.
+        mine = [u.args for u in env.slack.calls_to("chat.update") if u.args["channel"].endswith("USTAFF001")][-1]
+        said = mine["blocks"][0]["text"]["text"]
+        assert "is with <@UFACA0001> (CST facilitator)" in said
+        assert "Trainer matching moved on to: DESE (Collaborative Work FTE)." in said
+        assert "reached the right person" not in said
 
         click(env, "USTATE001", Action.OFFER, item_id)
         opened = env.slack.last("views.open").args["view"]
         assert opened["callback_id"] == Callback.OFFER
+        assert "220 of 220 day(s) of Collaborative Work FTE left" in all_text(opened)  # 1.0 FTE, nothing committed
         me = opened["blocks"][1]["element"]["initial_option"]["value"]
         r = submit_modal(
             env,
             "USTATE001",
-            {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select", "selected_option": {"value": me}}}},
+            {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select", "selected_option": {"value": me}}},
+             Block.DAYS: {Block.DAYS: {"type": "number_input", "value": "2"}}},
         )
         assert r.json()["response_action"] == "clear"
         env.deliver()

@@ -6,9 +6,10 @@ the refusal tells them only what they may know: someone not part of an item read
 an item that does not exist.
 
 Roles (tests/e2e/conftest.py ROSTER): district staff of Team A's districts, a Team A member, a Team B member, the
-Team A facilitator, the Team B facilitator, a lead, a management team member, the state trainer-match contact, an
-admin, and a Slack user the roster does not know. `cstbot export` is a server command: who may run it is who may
-log in to the server, not a Slack permission, so it has no row here.
+Team A facilitator, the Team B facilitator, a lead (of two: an item at the lead tier is offered to both, and the
+first to take it owns it), a management team member, the state trainer-match contact (who may name one of their
+trainers), an admin, and a Slack user the roster does not know. `cstbot export` is a server command: who may run
+it is who may log in to the server, not a Slack permission, so it has no row here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.e2e.test_logs_flow import values as log_values
 
 STAFF, MEM_A, MEM_B, FAC_A, FAC_B = "USTAFF001", "UMEMA0001", "UMEMB0001", "UFACA0001", "UFACB0001"
 LEAD, LEAD2, MGMT, STATE, ADMIN, STRANGER = "ULEAD0001", "ULEAD0002", "UMGMT0001", "USTATE001", "UADMIN001", "UNOBODY01"
+TRAINER = "UTRAIN001"  # one of the state contact's trainers (roster state_contacts[].trainers)
 ROLES = (STAFF, MEM_A, MEM_B, FAC_A, FAC_B, LEAD, MGMT, STATE, ADMIN, STRANGER)
 
 NOT_INVOLVED = "You can't act on this request. `/cst inbox` lists what waits for you."
@@ -40,10 +42,13 @@ ITEM_MATRIX = {
     "answer": ({FAC_A, ADMIN}, {STAFF}),
     "escalate": ({FAC_A, ADMIN}, {STAFF}),
     "withdraw": ({STAFF, ADMIN}, {FAC_A}),
-    "reassign": ({LEAD, ADMIN}, {FAC_A}),  # a question from the facilitator, at the lead tier
+    "reassign": ({LEAD, ADMIN}, {FAC_A}),  # a question from the facilitator, at the lead tier, taken by LEAD
+    "take": ({LEAD}, {FAC_A, ADMIN}),  # the same, not taken yet: only the leads it was offered to (LEAD2 too)
     "pick": ({FAC_A, ADMIN}, {STAFF}),  # a training request at the pick stage
     "offer own member": ({FAC_B, ADMIN}, {FAC_A, STAFF}),  # Team B's facilitator offers Team B's member
     "offer anyone": (set(), {FAC_A, FAC_B, STAFF, ADMIN}),  # ... or a management member: nobody may
+    "offer own trainer": ({STATE, ADMIN}, {FAC_A, FAC_B, STAFF}),  # the state contact names one of their trainers
+    "convert": ({FAC_A, ADMIN}, {STAFF}),  # "This is a training request": the owner's (or an admin's)
 }
 # action -> who may. Refusals on the coaching log name no entry's contents.
 LOG_MATRIX = {
@@ -118,12 +123,24 @@ def person_id(env, slack_id) -> int:
     return env.person_id(slack_id)
 
 
+def training_at_state(env) -> int:
+    item_id = training(env, stage2=True)
+    assert modal_submit(env, FAC_B, Callback.DECLINE, item_id, text_value(Block.NOTE, "")) == ""
+    return item_id
+
+
 def setup(env, action: str) -> int:
     """The item the action needs, fresh."""
-    if action in ("answer", "escalate", "withdraw"):
+    if action in ("answer", "escalate", "withdraw", "convert"):
         return district_question(env)
-    if action == "reassign":
+    if action == "take":
         return facilitator_question(env)
+    if action == "reassign":
+        item_id = facilitator_question(env)
+        assert click_text(env, LEAD, Action.TAKE, str(item_id)) == ""
+        return item_id
+    if action == "offer own trainer":
+        return training_at_state(env)
     return training(env, stage2=action != "pick")
 
 
@@ -142,9 +159,16 @@ def attempt(env, action: str, user: str, item_id: int) -> str:
         value = f"{item_id}:{person_id(env, MEM_A)}"
         return click_text(env, user, Action.PICK, None, action={"selected_option": {"value": value}},
                           action_type="static_select")
-    candidate = person_id(env, MEM_B if action == "offer own member" else MGMT)
+    if action == "take":
+        return click_text(env, user, Action.TAKE, str(item_id))
+    if action == "convert":
+        data = {"type": "multi_static_select", "selected_options": [{"value": "Data"}]}
+        topics = {Block.TOPICS: {Block.TOPICS: data}}
+        return modal_submit(env, user, Callback.CONVERT, item_id, topics)
+    candidate = person_id(env, {"offer own member": MEM_B, "offer own trainer": TRAINER}.get(action, MGMT))
     choice = {Block.CANDIDATE: {Block.CANDIDATE: {"type": "static_select",
-                                                  "selected_option": {"value": str(candidate)}}}}
+                                                  "selected_option": {"value": str(candidate)}}},
+              Block.DAYS: {Block.DAYS: {"type": "number_input", "value": "2"}}}
     return modal_submit(env, user, Callback.OFFER, item_id, choice)
 
 

@@ -15,6 +15,7 @@ from bot.slack.replies import message_modal
 from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
 from routing.matching import Candidate
 from routing.model import NOTICE_CONTEXT, Ask, ItemKind, ItemState, Notice, Status
+from routing.network import Elsewhere
 from routing.protocol_file import load_protocol
 from tests.blockkit import check_message, check_view
 
@@ -55,6 +56,18 @@ STATES = {
                                  asked=(Ask(2, "other_teams"), Ask(5, "other_teams")), deadline_at=NOW),
     "matched": ItemState(ItemKind.TRAINING, Status.MATCHED, PROTOCOL.version, 3, id=11, owner_id=1,
                          tier="state", text="IEP training", trainer_id=2),
+    "shared question": ItemState(ItemKind.QUESTION, Status.OPEN, PROTOCOL.version, 1, id=12, owner_id=None,
+                                 tier="lead", team_id=1, holders=(4, 5), text="Which rubric?", deadline_at=NOW),
+    "taken question": ItemState(ItemKind.QUESTION, Status.OPEN, PROTOCOL.version, 1, id=13, owner_id=5,
+                                owners=(5,), tier="lead", team_id=1, holders=(4, 5), step="taken",
+                                text="Which rubric?", deadline_at=NOW),
+    "training nobody lists it": ItemState(
+        ItemKind.TRAINING, Status.OPEN, PROTOCOL.version, 3, id=14, owner_id=1, tier="own_team", team_id=1,
+        district_id=1, topics=("Early Childhood",), text="EC training", deadline_at=NOW, history=("own_team",),
+        elsewhere=(Elsewhere(2, "Max <Member>", "Team B", ("Early Childhood",), 2),)),
+    "training referral": ItemState(ItemKind.TRAINING, Status.OPEN, PROTOCOL.version, 3, id=15, owner_id=1,
+                                   tier="rpdc", team_id=1, district_id=1, text="EC training", referred_to=(5,),
+                                   deadline_at=NOW),
 }
 
 SAMPLE = {
@@ -65,6 +78,8 @@ SAMPLE = {
     "candidates": [CANDIDATE.to_dict()], "asked_names": ["Bo", "Cal"], "district_center": "North Center",
     "trainer_name": "Max", "why": "matched", "trainer_id": 2, "matched_by_name": "Fay", "center": "North RPDC",
     "stages_tried": ["Team", "Others"], "withdrawn_by_name": "Dana",
+    "holder_names": ["Lee Lead", "Ada Admin"], "elsewhere": [], "team_name": "Team A",
+    "history": ["Trainer inside the CST: nobody", "Other CST facilitators: asked Bo (declined)"],
 }
 
 
@@ -73,7 +88,7 @@ SAMPLE = {
 def test_every_notice_renders_for_every_state(notice, state_name):
     state = STATES[state_name]
     context = {key: SAMPLE[key] for key in NOTICE_CONTEXT[notice]}
-    for recipient in (1, 2, 3, 4):
+    for recipient in (1, 2, 3, 4, 5):
         message = render.notice(notice, context, state=state, recipient_id=recipient, ctx=CTX,
                                 permalink="https://x.slack.com/archives/D1/p1")
         check_message(message, f"{notice} for {recipient} on {state_name}")

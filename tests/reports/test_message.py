@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.reports.summary import MESSAGE_BUDGET, recipients, render_message
-from routing.directory import Directory, Membership, Person, Role, Team
+from routing.directory import Directory, Membership, NetworkRole, Person, Role, Team
 from store.summary import MISSING, ON_TIME, Submission, Summary, Tally, TeamLine, TopicCount
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -72,4 +72,18 @@ def test_recipients_channels_then_facilitators_once():
         ("C2", "channel C2", (), None),
         ("UPAT", "Pat (facilitator of T1, T2)", (10, 11), None),
         ("", "Quinn (facilitator of T3)", (12,), "no Slack user id in the roster"),
+    ]
+
+
+def test_the_support_team_gets_the_summary_like_the_teams():
+    people = [Person(1, "Pat", slack_id="UPAT"), Person(4, "Sue Port", slack_id="USUP"), Person(5, "Ina")]
+    directory = Directory.build(
+        people=people, teams=[Team(10, "T1")], memberships=[Membership(1, 10, Role.FACILITATOR)],
+        network_roles=[NetworkRole(4, Role.SUPPORT, frozenset({"Early Childhood"})), NetworkRole(5, Role.SUPPORT)],
+    )
+    got = recipients(directory=directory, channels=[])
+    assert [(r.key, r.label, r.problem) for r in got] == [
+        ("UPAT", "Pat (facilitator of T1)", None),
+        ("USUP", "Sue Port (support team)", None),
+        ("", "Ina (support team)", "no Slack user id in the roster"),
     ]

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
+from routing.directory import AudienceMember, Directory, District, Membership, NetworkRole, Person, Role, Team
 from routing.engine import decide
 from routing.model import Decision, Event, EventKind, ItemKind, ItemState
 from routing.protocol import Protocol
@@ -26,7 +26,7 @@ MONDAY = datetime(2024, 4, 8, 10, 0, tzinfo=CT)
 
 # People, by id. Team A (Cadre 1) is complete, team B (Cadre 2) has a facilitator and a member, team C (Cadre 3)
 # has no facilitator. Districts: Sikeston (team A), Bismarck (team C), Nowhere (no team).
-FAY, MO, NIA, OTTO, BEA, LEE, LOU, MIA, SAM, SUE, ADA, DEE, DAN, NOBODY, RAY, CAL = range(1, 17)
+FAY, MO, NIA, OTTO, BEA, LEE, LOU, MIA, SAM, SUE, ADA, DEE, DAN, NOBODY, RAY, CAL, SUP, TIM, DOT = range(1, 20)
 TEAM_A, TEAM_B, TEAM_C = 100, 101, 102
 SIKESTON, BISMARCK, NOWHERE = 200, 201, 202
 
@@ -47,6 +47,9 @@ NAMES = {
     NOBODY: "Nobody Anywhere",
     RAY: "Ray District",
     CAL: "Cal Member",
+    SUP: "Sue Port",  # the support team: on no team
+    TIM: "Tim Trainer",  # a trainer the state contact SAM can assign
+    DOT: "Dot Director",  # the RPDC director of Southeast RPDC (roster audiences.rpdc_directors)
 }
 
 
@@ -76,9 +79,13 @@ def org(*, away: dict[int, date] | None = None, drop: tuple[int, ...] = ()) -> D
         NetworkRole(LEE, Role.LEAD),
         NetworkRole(LOU, Role.LEAD),
         NetworkRole(MIA, Role.MANAGEMENT),
-        NetworkRole(SAM, Role.STATE_CONTACT, frozenset({"Data"}), 0.4),
+        NetworkRole(SAM, Role.STATE_CONTACT, frozenset({"Data"}), 0.4, trainers=(TIM,)),
         NetworkRole(SUE, Role.STATE_CONTACT, frozenset({"Technology"}), 0.4),
         NetworkRole(ADA, Role.ADMIN),
+        NetworkRole(
+            SUP, Role.SUPPORT, frozenset({"Special Education", "Observation rubric"}), 0.5, "Central RPDC",
+            fte_available=0.2,
+        ),
     ]
     return Directory.build(
         people=people,
@@ -91,6 +98,7 @@ def org(*, away: dict[int, date] | None = None, drop: tuple[int, ...] = ()) -> D
         memberships=[m for m in memberships if m.person_id not in drop],
         network_roles=[r for r in roles if r.person_id not in drop],
         organization="Test network",
+        audiences=[AudienceMember("rpdc_directors", DOT, "Southeast RPDC")],
     )
 
 

@@ -43,7 +43,6 @@ from tests.routing.helpers import (
     [
         (MO, Role.MEMBER, FAY),  # a member's question goes to their facilitator
         (BEA, Role.MEMBER, OTTO),
-        (FAY, Role.FACILITATOR, LEE),  # a facilitator's goes to the first lead in roster order
         (LEE, Role.LEAD, MIA),  # a lead's goes to the management team
         (DEE, Role.DISTRICT_STAFF, FAY),  # district staff reach their district's team facilitator
     ],
@@ -56,11 +55,58 @@ def test_a_question_goes_to_the_tier_above_the_asker(protocol, directory, asker,
         owner,
         tier_of(protocol, ItemKind.QUESTION, role),
     )
-    assert state.history == (state.tier,) and state.owners == (owner,)
+    assert state.history == (state.tier,) and state.owners == (owner,) and state.holders == ()
     assert state.protocol_version == protocol.version
     assert decision.notices_for(owner) == (Notice.ITEM_ASSIGNED,)
     assert decision.notices_for(asker) == (Notice.ASKER_STATUS,)
     assert [a.kind for a in decision.audits] == [AuditKind.CREATED, AuditKind.ASSIGNED]
+
+
+def test_a_tier_held_by_several_people_is_offered_to_all_of_them_and_owned_by_none(protocol, directory):
+    decision = ask(directory, protocol, FAY)  # a facilitator's question: the two leads
+    state = decision.state
+    assert state.tier == tier_of(protocol, ItemKind.QUESTION, Role.FACILITATOR)
+    assert (state.owner_id, state.holders, state.owners) == (None, (LEE, LOU), ())
+    assert decision.notices_for(LEE) == decision.notices_for(LOU) == (Notice.ITEM_SHARED,)
+    (offered,) = [n for n in decision.notices if n.recipient_id == LOU]
+    assert offered.context["holder_names"] == ["Lee Lead", "Lou Lead"] and offered.context["owner_id"] is None
+    (assigned,) = [a for a in decision.audits if a.kind is AuditKind.ASSIGNED]
+    assert assigned.to_owner_id is None and "the first to take it owns it" in assigned.reason
+    assert state.deadline_at is not None  # an item nobody takes still moves on at its deadline
+
+
+def test_the_first_to_take_it_owns_it_and_a_second_take_is_refused(protocol, directory):
+    state = ask(directory, protocol, FAY).state
+    for actor, code in [(MIA, "not_holder"), (FAY, "not_holder")]:
+        with pytest.raises(Refused) as caught:
+            act(state, directory, protocol, EventKind.TAKEN, actor)
+        assert caught.value.code == code
+    with pytest.raises(Refused) as caught:  # a holder must take it before answering
+        act(state, directory, protocol, EventKind.ANSWERED, LOU, text="x")
+    assert caught.value.code == "not_taken"
+    decision = act(state, directory, protocol, EventKind.TAKEN, LOU)
+    taken = decision.state
+    assert (taken.owner_id, taken.owners, taken.holders, taken.step) == (LOU, (LOU,), (LEE, LOU), "taken")
+    assert taken.deadline_at == state.deadline_at  # taking it does not buy time
+    assert [(a.kind, a.to_owner_id) for a in decision.audits] == [(AuditKind.TAKEN, LOU)]
+    assert decision.notices_for(FAY) == (Notice.ASKER_STATUS,)
+    with pytest.raises(Refused) as caught:
+        act(taken, directory, protocol, EventKind.TAKEN, LEE)
+    assert caught.value.code == "taken" and "Lou Lead took it first" in caught.value.message
+    with pytest.raises(Refused) as caught:
+        act(taken, directory, protocol, EventKind.ANSWERED, LEE, text="x")
+    assert caught.value.code == "not_owner"
+
+
+def test_reminders_and_a_passed_deadline_reach_every_holder_until_one_takes_it(protocol, directory):
+    state = ask(directory, protocol, FAY).state
+    reminded = act(state, directory, protocol, EventKind.REMINDER_DUE, None, at=state.remind_at)
+    assert reminded.notices_for(LEE) == reminded.notices_for(LOU) == (Notice.REMINDER,)
+    assert {n.context["role"] for n in reminded.notices} == {"holder"}
+    moved = act(state, directory, protocol, EventKind.DEADLINE_PASSED, None, at=state.deadline_at)
+    assert (moved.state.owner_id, moved.state.holders, moved.state.step) == (MIA, (), "moved_up")
+    (audit,) = [a for a in moved.audits if a.kind is AuditKind.ESCALATED]
+    assert "No answer from anyone it was offered to (Lee Lead, Lou Lead)" in audit.reason
 
 
 def test_a_member_question_carries_the_members_team(protocol, directory):
@@ -70,17 +116,22 @@ def test_a_member_question_carries_the_members_team(protocol, directory):
 def test_escalation_climbs_one_tier_at_a_time(protocol, directory):
     state = ask(directory, protocol, MO).state
     chain = protocol.chains[ItemKind.QUESTION]
-    owners = [FAY, LEE, MIA]
+    owners = [FAY, None, MIA]  # the lead tier is held by two leads: offered to both, owned by whoever takes it
     for index in range(1, len(chain.tiers)):
         decision = act(state, directory, protocol, EventKind.ESCALATED, state.owner_id, reason="needs a decision")
         state = decision.state
         assert state.tier == chain.tiers[index].name
         assert state.owner_id == owners[index]
-        assert decision.notices_for(owners[index]) == (Notice.ITEM_ASSIGNED,)
+        if owners[index] is not None:
+            assert decision.notices_for(owners[index]) == (Notice.ITEM_ASSIGNED,)
+        else:
+            assert decision.notices_for(LEE) == decision.notices_for(LOU) == (Notice.ITEM_SHARED,)
         assert Notice.ASKER_STATUS in decision.notices_for(MO)
         (audit,) = [a for a in decision.audits if a.kind is AuditKind.ESCALATED]
-        assert (audit.from_owner_id, audit.to_owner_id) == (owners[index - 1], owners[index])
+        assert audit.from_owner_id == (owners[index - 1] or LEE) and audit.to_owner_id == owners[index]
         assert "needs a decision" in audit.reason
+        if state.owner_id is None:
+            state = act(state, directory, protocol, EventKind.TAKEN, LEE).state
     assert state.history == tuple(t.name for t in chain.tiers)
     with pytest.raises(Refused) as caught:
         act(state, directory, protocol, EventKind.ESCALATED, MIA)
@@ -100,14 +151,15 @@ def test_only_the_owner_may_act(protocol, directory, kind, actor):
 def test_an_admin_may_act_for_the_owner(protocol, directory):
     state = ask(directory, protocol, MO).state
     escalated = act(state, directory, protocol, EventKind.ESCALATED, ADA).state
-    assert escalated.owner_id == LEE
-    answered = act(escalated, directory, protocol, EventKind.ANSWERED, ADA, text="Done").state
+    assert (escalated.owner_id, escalated.holders) == (None, (LEE, LOU))
+    answered = act(escalated, directory, protocol, EventKind.ANSWERED, ADA, text="Done").state  # not taken: fine
     assert answered.status is Status.ANSWERED and answered.answered_by == ADA
 
 
 def test_answering_closes_and_tells_the_asker_and_earlier_owners(protocol, directory):
     state = ask(directory, protocol, MO).state
     state = act(state, directory, protocol, EventKind.ESCALATED, FAY).state
+    state = act(state, directory, protocol, EventKind.TAKEN, LEE).state
     decision = act(state, directory, protocol, EventKind.ANSWERED, LEE, text="Use the blueprint, p. 12")
     closed = decision.state
     assert closed.status is Status.ANSWERED and closed.owner_id == LEE and closed.deadline_at is None
@@ -124,6 +176,7 @@ def test_answering_closes_and_tells_the_asker_and_earlier_owners(protocol, direc
 
 def test_reassign_within_the_tier_only(protocol, directory):
     state = act(ask(directory, protocol, MO).state, directory, protocol, EventKind.ESCALATED, FAY).state
+    state = act(state, directory, protocol, EventKind.TAKEN, LEE).state
     assert state.owner_id == LEE
     decision = act(state, directory, protocol, EventKind.REASSIGNED, LEE, target_id=LOU, reason="my area")
     moved = decision.state
@@ -139,7 +192,8 @@ def test_reassign_within_the_tier_only(protocol, directory):
 
 def test_reassign_to_someone_away_is_refused(protocol):
     directory = org(away={LOU: date(2024, 4, 30)})
-    state = ask(directory, protocol, FAY).state
+    state = ask(directory, protocol, FAY).state  # Lou is away: the lead tier is Lee's alone, not shared
+    assert (state.owner_id, state.holders) == (LEE, ())
     with pytest.raises(Refused) as caught:
         act(state, directory, protocol, EventKind.REASSIGNED, LEE, target_id=LOU)
     assert caught.value.code == "target_unavailable"
@@ -157,7 +211,7 @@ def test_a_district_request_goes_to_the_districts_team_facilitator(protocol, dir
 def test_a_district_request_continues_up_the_question_chain(protocol, directory):
     state = ask(directory, protocol, DEE, ItemKind.DISTRICT).state
     state = act(state, directory, protocol, EventKind.ESCALATED, FAY).state
-    assert state.owner_id == LEE
+    assert (state.owner_id, state.holders) == (None, (LEE, LOU))
     assert state.tier == protocol.chains[ItemKind.QUESTION].entry[Role.FACILITATOR]
 
 
@@ -235,24 +289,24 @@ def test_a_kind_the_protocol_lacks_for_this_asker_is_no_route(protocol, director
 def test_a_team_without_a_facilitator_goes_straight_to_the_lead(protocol, directory):
     decision = ask(directory, protocol, DAN, ItemKind.DISTRICT)  # Bismarck's team (Cadre 3) has no facilitator
     state = decision.state
-    assert state.owner_id == LEE
+    assert (state.owner_id, state.holders) == (None, (LEE, LOU))  # the two leads: whoever takes it
     (skip,) = [a for a in decision.audits if a.kind is AuditKind.SKIPPED]
     assert "team 'Cadre 3' has no active facilitator" in skip.reason
     assert state.skipped == (protocol.chains[ItemKind.DISTRICT].tiers[0].name,)
-    (assigned,) = [n for n in decision.notices if n.recipient_id == LEE]
-    assert assigned.context["reason"] == "vacancy"
+    (offered,) = [n for n in decision.notices if n.recipient_id == LEE]
+    assert offered.template is Notice.ITEM_SHARED and offered.context["reason"] == "vacancy"
 
 
 def test_a_district_without_a_team_goes_to_the_lead(protocol, directory):
     decision = ask(directory, protocol, RAY, ItemKind.DISTRICT)
-    assert decision.state.owner_id == LEE
+    assert decision.state.holders == (LEE, LOU)
     assert any("district 'Nowhere C-1' has no team" in a.reason for a in decision.audits)
 
 
 def test_an_away_facilitator_is_passed_over_and_the_audit_says_why(protocol):
     directory = org(away={FAY: date(2024, 4, 12)})
     decision = ask(directory, protocol, MO)
-    assert decision.state.owner_id == LEE
+    assert decision.state.holders == (LEE, LOU)
     assert any(
         a.kind is AuditKind.SKIPPED and "Fay Facilitator is away until 2024-04-12" in a.reason for a in decision.audits
     )

@@ -54,7 +54,7 @@ def test_a_good_entry_passes():
         ({"interaction_type": "lecturing"}, Field.TYPE, "listed types"),
         ({"interaction_type": "unsure"}, Field.DESCRIPTION, "Describe what happened"),
         ({"interaction_type": "unsure", "description": "   "}, Field.DESCRIPTION, "Describe what happened"),
-        ({"members_present": (99,)}, Field.MEMBERS, "team's CST members"),
+        ({"members_present": (99,)}, Field.MEMBERS, "the support team can be listed"),
         ({"topics": ("Basket weaving",)}, Field.TOPICS, "Unknown topic"),
         ({"comments": "x" * 3001}, Field.COMMENTS, "3,001 characters"),
         ({"participants": "x" * 501}, Field.PARTICIPANTS, "under 500"),
@@ -117,3 +117,15 @@ def test_a_bad_pattern_is_a_protocol_error():
 def test_months():
     assert month_of(date(2026, 1, 31)) == "2026-01"
     assert month_label("2026-11") == "November 2026"
+
+
+def test_the_support_team_may_be_listed_present_on_any_teams_log():
+    from routing.coaching_log import context_for
+    from tests.routing.helpers import BEA, FAY, MO, NIA, OTTO, SUP, org
+
+    directory = org()
+    for person, team_people in ((MO, {FAY, MO, NIA}), (OTTO, {OTTO, BEA})):
+        ctx = context_for(directory, person, today=date(2024, 4, 8), locked_months=frozenset())
+        assert ctx.member_ids == frozenset(team_people | {SUP})
+    # Someone on no team lists nobody, the support team included.
+    assert context_for(directory, SUP, today=date(2024, 4, 8), locked_months=frozenset()).member_ids == frozenset()

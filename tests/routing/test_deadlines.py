@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import yaml
 
+from routing.directory import NetworkRole, Role
 from routing.errors import Refused
 from routing.model import AuditKind, ClearDeadline, EventKind, ItemKind, Notice, SetDeadline, Status
 from routing.protocol import ProtocolBook
@@ -25,7 +26,7 @@ def test_missouri_dates_over_a_weekend_and_truman_day():
     assert state.remind_at == datetime(2024, 5, 7, 12, 30, tzinfo=CT)  # 4 business hours before
     assert decision.effects[-1] == SetDeadline(state.deadline_at, state.remind_at)
     moved = act(state, directory, MISSOURI, EventKind.DEADLINE_PASSED, None, at=state.deadline_at).state
-    assert moved.owner_id == LEE
+    assert moved.holders == (LEE, LOU)
     assert moved.deadline_at == datetime(2024, 5, 10, 16, 30, tzinfo=CT)  # Wednesday May 8 is Truman Day
 
 
@@ -67,14 +68,29 @@ def test_a_passed_deadline_escalates_one_tier(protocol, directory):
     decision = act(state, directory, protocol, EventKind.DEADLINE_PASSED, None, at=state.deadline_at)
     moved = decision.state
     chain = protocol.chains[ItemKind.QUESTION]
-    assert moved.owner_id == LEE and moved.tier == chain.tiers[chain.index(state.tier) + 1].name
+    assert moved.holders == (LEE, LOU) and moved.tier == chain.tiers[chain.index(state.tier) + 1].name
     assert decision.notices_for(FAY) == (Notice.ESCALATED_OVERDUE,)
-    assert decision.notices_for(LEE) == (Notice.ITEM_ASSIGNED,)
+    assert decision.notices_for(LEE) == decision.notices_for(LOU) == (Notice.ITEM_SHARED,)
     assert decision.notices_for(MO) == (Notice.ASKER_STATUS,)
     (audit,) = decision.audits
     assert audit.kind is AuditKind.ESCALATED and audit.actor_id is None
     assert "No answer from Fay Facilitator within" in audit.reason
     assert moved.deadline_at == protocol.calendar.deadline(state.deadline_at, chain.tier(moved.tier).deadline_days)
+
+
+def test_a_shared_last_tier_never_loses_the_item_and_every_holder_hears(protocol):
+    directory = org()
+    directory = type(directory).build(
+        people=directory.people.values(), teams=directory.teams.values(), districts=directory.districts.values(),
+        memberships=directory.memberships,
+        network_roles=[*directory.network_roles, NetworkRole(ADA, Role.MANAGEMENT)],  # two on the management team
+    )
+    state = ask(directory, protocol, LEE).state
+    assert state.holders == (MIA, ADA)
+    decision = act(state, directory, protocol, EventKind.DEADLINE_PASSED, None, at=state.deadline_at)
+    assert decision.state.holders == (MIA, ADA) and decision.state.owner_id is None
+    assert decision.notices_for(MIA) == (Notice.OVERDUE,)
+    assert decision.notices_for(ADA) == (Notice.OVERDUE, Notice.ADMIN_ALERT)
 
 
 def test_the_last_tier_never_loses_the_item(protocol, directory):
@@ -104,9 +120,9 @@ def test_with_nobody_available_above_the_owner_keeps_it_and_admins_hear(protocol
 def test_a_lead_back_from_leave_receives_the_escalation(protocol):
     directory = org(away={LEE: MONDAY.date()})  # away today, back tomorrow
     state = ask(directory, protocol, MO).state
-    assert act(state, directory, protocol, EventKind.ESCALATED, FAY).state.owner_id == LOU
+    assert act(state, directory, protocol, EventKind.ESCALATED, FAY).state.owner_id == LOU  # Lou alone today
     later = act(state, directory, protocol, EventKind.DEADLINE_PASSED, None, at=state.deadline_at).state
-    assert later.owner_id == LEE
+    assert (later.owner_id, later.holders) == (None, (LEE, LOU))  # both by then: offered to both
 
 
 def test_closing_clears_the_deadline(protocol, directory):

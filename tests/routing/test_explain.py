@@ -10,8 +10,8 @@ import pytest
 from bot.cli import route as route_cli
 from routing.errors import CstbotError, Refused
 from routing.explain import explain, find_person
-from routing.model import ItemKind, Status
-from tests.routing.helpers import CT, DAN, DEE, FAY, LEE, LOU, MIA, MO, MONDAY, NOBODY, org, protocol_named
+from routing.model import ItemKind, Notice, Status
+from tests.routing.helpers import CT, DAN, DEE, FAY, LEE, LOU, MIA, MO, MONDAY, NOBODY, ask, org, protocol_named
 
 MISSOURI = protocol_named("missouri")
 
@@ -20,7 +20,8 @@ def test_a_member_question_explained_with_local_deadlines():
     result = explain(org(), MISSOURI, asker_id=MO, kind=ItemKind.QUESTION, now=MONDAY)
     assert result.status is Status.OPEN
     assert (result.receiver.owner_id, result.receiver.label) == (FAY, "CST facilitator")
-    assert [(s.tier, s.owner_id) for s in result.steps] == [("facilitator", FAY), ("lead", LEE), ("management", MIA)]
+    assert [(s.tier, s.owner_id) for s in result.steps] == [("facilitator", FAY), ("lead", None), ("management", MIA)]
+    assert result.steps[1].holders == ("Lee Lead", "Lou Lead")  # two leads: offered to both
     assert [s.deadline_at for s in result.steps] == [
         datetime(2024, 4, 10, 10, 0, tzinfo=CT),  # 2 business days
         datetime(2024, 4, 12, 10, 0, tzinfo=CT),  # then 2 more for the lead
@@ -37,7 +38,8 @@ def test_explain_uses_who_will_be_available_then():
     assert [s.owner_id for s in result.steps] == [LOU, MIA]  # Fay passed over now; Lee away today too
     assert "Fay Facilitator is away until 2024-04-08" in result.steps[0].passed_over[0]
     result = explain(org(away={LEE: date(2024, 4, 9)}), MISSOURI, asker_id=MO, kind=ItemKind.QUESTION, now=MONDAY)
-    assert [s.owner_id for s in result.steps] == [FAY, LEE, MIA]  # Lee is back by the time it would reach him
+    assert [s.owner_id for s in result.steps] == [FAY, None, MIA]  # Lee is back by the time it would reach him:
+    assert result.steps[1].holders == ("Lee Lead", "Lou Lead")  # offered to both leads
 
 
 def test_training_explained_with_ranked_candidates():
@@ -96,14 +98,32 @@ def test_explain_text_for_a_question():
     assert "Received by: Fay Facilitator (CST facilitator)" in out
     assert "1. CST facilitator: owner Fay Facilitator" in out
     assert "deadline Wed 10 Apr 2024 10:00 CDT" in out
+    assert "2. Lead facilitator: offered to Lee Lead, Lou Lead (the first to take it owns it)" in out
     assert "3. MMD management team: owner Mia Management" in out
 
 
 def test_explain_text_for_training_lists_the_ranking():
     out = text(who="U012", kind="training", topics=["data", "leadership"], district="sikeston r-6")
-    assert "Ranked candidates:" in out
-    assert "1. Mo Member (score 0.756): expertise: Data, Leadership (2 of 2)" in out
+    assert "Ranked candidates (the same lines as the facilitator's card):" in out
+    assert "  1. Mo Member: expertise: Data, Leadership (2 of 2)" in out
+    assert "Nia Member" not in out  # lists neither Data nor Leadership
     assert "2. Other CST facilitators: asks Otto Facilitator" in out
+
+
+def test_explain_shows_the_same_candidate_lines_as_the_card():
+    from bot.items import cards
+
+    directory, protocol = org(), MISSOURI
+    for topics in (("Data", "Leadership"), ("Technology",)):  # ranked, and nobody on the team lists it
+        result = explain(directory, protocol, asker_id=DEE, kind=ItemKind.TRAINING, now=MONDAY, topics=topics)
+        out = route_cli.render(result)
+        state = ask(directory, protocol, DEE, ItemKind.TRAINING, topics=topics).state
+        ctx = cards.RenderContext(directory, protocol, CT)
+        card = cards.card(Notice.TRAINING_CANDIDATES, state=state, recipient_id=FAY, ctx=ctx)
+        card_text = card["blocks"][0]["text"]["text"].replace("*", "")
+        lines = [line.strip() for line in card_text.splitlines()[1:] if line[:1].isdigit() or line[:1] in "N•I"]
+        assert lines and all(line in out for line in lines), (lines, out)
+    assert "Nobody in Cadre 1 lists Technology." in out and "• Otto Facilitator, Cadre 2" in out
 
 
 def test_explain_text_no_route():

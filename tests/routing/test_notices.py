@@ -21,7 +21,9 @@ def scenarios(protocol) -> list[Decision]:
 
     q = keep(ask(d, protocol, MO)).state
     keep(act(q, d, protocol, EventKind.REMINDER_DUE, None, at=q.remind_at))
-    q2 = keep(act(q, d, protocol, EventKind.DEADLINE_PASSED, None, at=q.deadline_at)).state
+    q2 = keep(act(q, d, protocol, EventKind.DEADLINE_PASSED, None, at=q.deadline_at)).state  # shared by two leads
+    keep(act(q2, d, protocol, EventKind.REMINDER_DUE, None, at=q2.remind_at))
+    q2 = keep(act(q2, d, protocol, EventKind.TAKEN, LEE)).state
     q3 = keep(act(q2, d, protocol, EventKind.REASSIGNED, LEE, target_id=LOU)).state
     keep(act(q3, d, protocol, EventKind.ANSWERED, LOU, text="Answer"))
     last = keep(ask(d, protocol, LEE)).state
@@ -29,13 +31,15 @@ def scenarios(protocol) -> list[Decision]:
     keep(ask(d, protocol, NOBODY))
     keep(act(None, d, protocol, EventKind.REDIRECTED, MO, requester_id=DEE, item_kind=ItemKind.DISTRICT))
     keep(act(keep(ask(d, protocol, MO)).state, d, protocol, EventKind.WITHDRAWN, MO))
+    district = keep(ask(d, protocol, DEE, ItemKind.DISTRICT)).state
+    keep(act(district, d, protocol, EventKind.CONVERTED, FAY, topics=("Data",)))
 
     t = keep(ask(d, protocol, DEE, ItemKind.TRAINING, topics=("Data", "Technology"))).state
     keep(act(t, d, protocol, EventKind.MATCHED, FAY, candidate_id=MO))
     t2 = keep(act(t, d, protocol, EventKind.ESCALATED, FAY)).state
     keep(act(t2, d, protocol, EventKind.OFFERED, OTTO, candidate_id=BEA))  # a member of his team
     t3 = keep(act(t2, d, protocol, EventKind.DECLINED, OTTO)).state
-    won = keep(act(t3, d, protocol, EventKind.OFFERED, SAM)).state
+    won = keep(act(t3, d, protocol, EventKind.OFFERED, SAM, days=2)).state
     keep(act(won, d, protocol, EventKind.OFFERED, SUE))
     while t3.is_open:
         decision = keep(act(t3, d, protocol, EventKind.DEADLINE_PASSED, None, at=t3.deadline_at))

@@ -8,15 +8,18 @@ from routing.actions import (
     CLOSED,
     NOT_ASKED,
     NOT_ASKER,
+    NOT_HOLDER,
     NOT_INVOLVED,
     NOT_NOW,
     NOT_OWNER,
+    NOT_TAKEN,
+    TAKEN_BY_OTHER,
     available_actions,
     involved,
     why_not,
 )
 from routing.model import EventKind, ItemKind
-from tests.routing.helpers import ADA, BEA, CAL, DEE, FAY, LEE, MIA, MO, OTTO, SAM, act, ask
+from tests.routing.helpers import ADA, BEA, CAL, DEE, FAY, LEE, LOU, MIA, MO, OTTO, SAM, act, ask
 
 A, E, R, W, OF, D, M = (EventKind.ANSWERED, EventKind.ESCALATED, EventKind.REASSIGNED, EventKind.WITHDRAWN,
                        EventKind.OFFERED, EventKind.DECLINED, EventKind.MATCHED)
@@ -77,3 +80,39 @@ def test_the_admin_sees_a_withdraw_button(protocol, directory):
     state = question(directory, protocol)
     assert W in available_actions(state, ADA, directory, protocol)
     assert W not in available_actions(state, FAY, directory, protocol)
+
+
+T, C = EventKind.TAKEN, EventKind.CONVERTED
+
+
+def shared(directory, protocol):
+    return ask(directory, protocol, FAY, ItemKind.QUESTION).state  # the lead tier: offered to Lee and Lou
+
+
+@pytest.mark.parametrize(
+    ("person", "event", "expected"),
+    [
+        (LEE, T, None), (LOU, T, None),  # every holder may take it
+        (LEE, A, NOT_TAKEN), (LOU, R, NOT_TAKEN),  # ... and must, before answering
+        (ADA, A, None), (ADA, T, NOT_HOLDER),  # an admin may act for it, not take it
+        (FAY, T, NOT_HOLDER), (FAY, W, None),  # the asker
+        (MIA, T, NOT_INVOLVED), (OTTO, T, NOT_INVOLVED),
+    ],
+)
+def test_who_may_take_a_shared_item(protocol, directory, person, event, expected):
+    assert why_not(shared(directory, protocol), person, event, directory, protocol) == expected
+
+
+def test_after_a_take_the_others_are_told_who_took_it(protocol, directory):
+    taken = act(shared(directory, protocol), directory, protocol, T, LOU).state
+    assert available_actions(taken, LOU, directory, protocol)[:3] == (A, E, R)
+    assert available_actions(taken, LEE, directory, protocol) == ()
+    assert why_not(taken, LEE, T, directory, protocol) == TAKEN_BY_OTHER
+    assert why_not(taken, LEE, A, directory, protocol) == TAKEN_BY_OTHER
+
+
+def test_the_owner_of_a_district_request_or_question_may_make_it_a_training_request(protocol, directory):
+    assert C in available_actions(question(directory, protocol), FAY, directory, protocol)
+    assert why_not(question(directory, protocol), DEE, C, directory, protocol) == NOT_OWNER
+    training = training_at_offers(directory, protocol)
+    assert C not in available_actions(training, FAY, directory, protocol)

@@ -38,7 +38,13 @@ def test_a_click_acts_as_the_person_the_protocol_lets_act(protocol):
     assert who_may(state, EventKind.ESCALATED, (ADA,), d, protocol) == ADA  # only the admin is played: they may
     assert who_may(state, EventKind.OFFERED, PLAYED, d, protocol) is None  # not a training request
     up = act(state, d, protocol, EventKind.ESCALATED, FAY).state
-    assert who_may(up, EventKind.ANSWERED, PLAYED, d, protocol) == up.owner_id == LEE
+    # The lead tier is held by two leads: it is offered to both, and a lead takes it before answering; until then
+    # only the admin the account also plays may answer it.
+    assert up.owner_id is None and LEE in up.holders
+    assert who_may(up, EventKind.TAKEN, PLAYED, d, protocol) == LEE
+    assert who_may(up, EventKind.ANSWERED, PLAYED, d, protocol) == ADA
+    taken = act(up, d, protocol, EventKind.TAKEN, LEE).state
+    assert who_may(taken, EventKind.ANSWERED, PLAYED, d, protocol) == taken.owner_id == LEE
 
 
 def test_each_message_names_the_role_it_reaches_its_reader_in(protocol):

@@ -1,7 +1,10 @@
 """Property-based tests: random organisations and random event sequences, on both protocol files.
 
-Whatever happens, an item has exactly one owner until it closes, never skips a tier, never goes back to one,
-every state change leaves an audit entry, the deadline effects match the state, and the state survives JSON.
+Whatever happens, an item never has two owners: an open item has one owner, or (a tier held by several people,
+nobody has taken it yet) none and the holders it is offered to; a take gives it to exactly the one who took it.
+It never skips a tier, never goes back to one, every state change leaves an audit entry, the deadline effects
+match the state, and the state survives JSON. Trainer candidates always list the expertise asked, and across
+the other teams the facilitators whose teams list it are asked before the rest.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from routing.model import (
     ItemState,
     Notify,
     SetDeadline,
+    Status,
 )
+from routing.network import teams_listing
 from routing.protocol import Protocol
 from tests.routing.helpers import MONDAY, protocol_named
 
@@ -65,9 +70,13 @@ def directories(draw) -> Directory:
         districts.append(District(200 + t, f"District {t}", team_id, center="Center", staff=(new_person(),)))
     if draw(st.booleans()):
         districts.append(District(299, "Teamless", None, staff=(new_person(),)))
-    for role, most in ((Role.LEAD, 2), (Role.MANAGEMENT, 2), (Role.STATE_CONTACT, 2), (Role.ADMIN, 1)):
+    for role, most in ((Role.LEAD, 2), (Role.MANAGEMENT, 2), (Role.STATE_CONTACT, 2), (Role.ADMIN, 1),
+                       (Role.SUPPORT, 1)):
         for _ in range(min(most, draw(HOW_MANY))):
-            roles.append(NetworkRole(new_person(), role, skills() if role is Role.STATE_CONTACT else frozenset()))
+            expert = role in (Role.STATE_CONTACT, Role.SUPPORT)
+            trainers = (new_person(),) if role is Role.STATE_CONTACT and draw(st.booleans()) else ()
+            roles.append(NetworkRole(new_person(), role, skills() if expert else frozenset(), 0.5,
+                                     fte_available=draw(st.sampled_from([None, 0.2])), trainers=trainers))
     new_person()  # somebody on no team and no district
     return Directory.build(
         people=people, teams=teams, districts=districts, memberships=memberships, network_roles=roles
@@ -80,6 +89,7 @@ STEP = st.tuples(
         [EventKind.DEADLINE_PASSED] * 3
         + [EventKind.REMINDER_DUE, EventKind.ESCALATED, EventKind.ESCALATED, EventKind.OFFERED, EventKind.DECLINED]
         + [EventKind.ANSWERED, EventKind.REASSIGNED, EventKind.MATCHED, EventKind.WITHDRAWN]
+        + [EventKind.TAKEN] * 4 + [EventKind.CONVERTED] * 2
     ),
     st.sampled_from([True, True, True, False]),
     st.integers(0, 10_000),
@@ -99,6 +109,8 @@ def _right_actor(kind: EventKind, state: ItemState, pick: int) -> int | None:
         return None
     if kind is EventKind.WITHDRAWN:
         return state.asker_id
+    if kind is EventKind.TAKEN and state.holders:
+        return state.holders[pick % len(state.holders)]
     if kind in (EventKind.OFFERED, EventKind.DECLINED):
         pending = [a.person_id for a in state.asked if a.stage == state.tier and a.person_id not in state.declined]
         if pending:
@@ -122,6 +134,8 @@ def _event(step, state: ItemState, directory: Directory, now) -> Event:
         text="answer",
         target_id=ids[(pick // 7) % len(ids)],
         candidate_id=candidates[pick % len(candidates)],
+        topics=("Data",) if kind is EventKind.CONVERTED else (),
+        days=float(1 + pick % 3) if kind is EventKind.OFFERED else None,
     )
 
 
@@ -135,12 +149,17 @@ def check(protocol: Protocol, directory: Directory, before: ItemState | None, ev
     state = decision.state
     # JSON-safe, and back again unchanged.
     assert ItemState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
-    # Exactly one owner until closed; it is the last of `owners`; an open item always has a deadline.
+    # Never two owners. Until closed: one owner, the last of `owners`; or, at a tier held by several people that
+    # nobody has taken yet, no owner and the holders it is offered to. An open item always has a deadline.
     if state.is_open:
-        assert state.owner_id is not None and state.owner_id in directory.people
-        assert state.owners[-1] == state.owner_id and state.deadline_at is not None
-        if state.kind is not ItemKind.TRAINING:
-            assert state.owner_id != state.asker_id
+        assert state.deadline_at is not None
+        if state.owner_id is None:
+            assert state.holders and set(state.holders) <= set(directory.people)
+            assert state.kind is not ItemKind.TRAINING and state.asker_id not in state.holders
+        else:
+            assert state.owner_id in directory.people and state.owners[-1] == state.owner_id
+            if state.kind is not ItemKind.TRAINING:
+                assert state.owner_id != state.asker_id
     else:
         assert state.deadline_at is None and state.remind_at is None and state.closed_at is not None
     if before is not None and not before.is_open:
@@ -151,14 +170,37 @@ def check(protocol: Protocol, directory: Directory, before: ItemState | None, ev
     assert entered == sorted(set(entered))
     touched = sorted(entered + [order.index(t) for t in state.skipped])
     assert touched == list(range(touched[0], touched[0] + len(touched))) if touched else True
-    if before is not None and before.tier is not None and state.tier is not None:
+    if before is not None and before.tier is not None and state.tier is not None and before.kind is state.kind:
         assert order.index(state.tier) >= order.index(before.tier)
-    # The owner changes only by escalation, a passed deadline or a reassignment (training: reassignment only).
+    if before is not None and before.kind is not state.kind:  # a conversion: a training request, from its start
+        assert event.kind is EventKind.CONVERTED and state.kind is ItemKind.TRAINING
+        assert state.converted_from == before.kind.value and state.asker_id == before.asker_id
+    # The owner changes only by escalation, a passed deadline, a reassignment, a take or a conversion (training:
+    # reassignment only). A take gives an item nobody owned to exactly the holder who took it.
     if before is not None and state.owner_id != before.owner_id:
-        allowed = {EventKind.REASSIGNED}
-        if state.kind is not ItemKind.TRAINING:
-            allowed |= {EventKind.ESCALATED, EventKind.DEADLINE_PASSED}
+        allowed = {EventKind.REASSIGNED, EventKind.CONVERTED}
+        if before.kind is not ItemKind.TRAINING:
+            allowed |= {EventKind.ESCALATED, EventKind.DEADLINE_PASSED, EventKind.TAKEN}
         assert event.kind in allowed
+    if event.kind is EventKind.TAKEN and before is not None:
+        assert before.owner_id is None and event.actor_id in before.holders and state.owner_id == event.actor_id
+    # A winning state contact's offer commits exactly its days, once; nothing else commits anything.
+    commits = decision.commitments
+    assert len(commits) <= 1
+    if commits:
+        assert event.kind is EventKind.OFFERED and state.status is Status.MATCHED and before and before.is_open
+        assert commits[0].trainer_id == state.trainer_id and commits[0].days == event.days
+    # Trainer candidates list one of the topics asked.
+    if state.kind is ItemKind.TRAINING and state.topics:
+        assert all(c.expertise_matched for c in state.candidates)
+    # Across the other teams, those whose teams list the expertise are asked first; the rest only after.
+    if state.next_asked and (before is None or before.next_asked != state.next_asked):
+        on = protocol.calendar.local_date(event.at)
+        listing = set(teams_listing(directory, state.topics, on, exclude_team=state.team_id))
+        first = [a.person_id for a in state.asked if a.stage == state.tier]
+        assert first and all(_facilitates(directory, p) & listing for p in first)
+        assert not any(_facilitates(directory, p) & listing for p in state.next_asked)
+        assert not set(first) & set(state.next_asked)
     # Every state change leaves an audit entry.
     if before != state:
         assert any(isinstance(e, Audit) for e in decision.effects)
@@ -176,6 +218,17 @@ def check(protocol: Protocol, directory: Directory, before: ItemState | None, ev
         if isinstance(n, Notify):
             assert set(n.context) == set(COMMON_CONTEXT) | set(NOTICE_CONTEXT[n.template])
             assert n.recipient_id in directory.people
+
+
+def _facilitates(directory: Directory, person_id: int) -> set[int]:
+    return {m.team_id for m in directory.memberships_of(person_id) if m.role is Role.FACILITATOR}
+
+
+SEEN: dict[str, int] = {}  # what the runs exercised, for the check on the test itself
+
+
+def _seen(what: str) -> None:
+    SEEN[what] = SEEN.get(what, 0) + 1
 
 
 def run(protocol: Protocol, directory: Directory, start, steps) -> int:
@@ -209,6 +262,11 @@ def run(protocol: Protocol, directory: Directory, start, steps) -> int:
         except Refused:
             continue
         check(protocol, directory, state, event, decision)
+        _seen(event.kind.value)
+        if decision.state.holders and decision.state.owner_id is None:
+            _seen("shared")
+        if decision.state.next_asked:
+            _seen("two waves")
         state, accepted = decision.state, accepted + 1
     return accepted
 
@@ -226,3 +284,69 @@ def test_invariants_hold_for_any_organisation_and_any_events(name):
     prop()
     # A check on the test itself: runs must get well past creation, or the properties prove little.
     assert sum(d >= 3 for d in depths) >= 10, sorted(depths)
+
+
+def _scripted(protocol: Protocol, directory: Directory, first: Event, then: list[tuple[EventKind, int | None, dict]]):
+    """Run `check` over a fixed sequence (refusals included, as in the random runs)."""
+    decision = decide(None, first, directory, protocol)
+    check(protocol, directory, None, first, decision)
+    state = decision.state
+    for kind, actor, kw in then:
+        at = kw.pop("at", None) or (state.deadline_at if kind is EventKind.DEADLINE_PASSED else None)
+        at = at or (state.remind_at if kind is EventKind.REMINDER_DUE else None) or MONDAY
+        event = Event(kind, actor, at, **kw)
+        try:
+            decision = decide(state, event, directory, protocol)
+        except Refused:
+            _seen(f"refused {kind.value}")
+            continue
+        check(protocol, directory, state, event, decision)
+        _seen(kind.value)
+        if decision.state.holders and decision.state.owner_id is None:
+            _seen("shared")
+        if decision.state.next_asked:
+            _seen("two waves")
+        state = decision.state
+
+
+@pytest.mark.parametrize("name", ["missouri", "linked-teams"])
+def test_the_invariants_hold_on_every_new_move(name):
+    """The random runs reach a shared tier, a take, a conversion and two waves of offers only now and then: these
+    fixed runs make sure the invariants are checked on each of them, every time."""
+    from tests.routing.helpers import DEE, FAY, LEE, LOU, MO, org
+
+    protocol = protocol_named(name)
+    d = org()
+    SEEN.clear()
+    _scripted(protocol, d, Event(EventKind.ASKED, FAY, MONDAY, item_kind=ItemKind.QUESTION), [
+        (EventKind.REMINDER_DUE, None, {}),
+        (EventKind.ANSWERED, LEE, {"text": "x"}),  # refused: take it first
+        (EventKind.TAKEN, LOU, {}),
+        (EventKind.TAKEN, LEE, {}),  # refused: Lou took it first
+        (EventKind.REASSIGNED, LOU, {"target_id": LEE}),
+        (EventKind.ANSWERED, LEE, {"text": "done"}),
+    ])
+    _scripted(protocol, d, Event(EventKind.ASKED, MO, MONDAY, item_kind=ItemKind.QUESTION), [
+        (EventKind.DEADLINE_PASSED, None, {}),  # up to the two leads, nobody takes it
+        (EventKind.DEADLINE_PASSED, None, {}),  # up to the management team
+    ])
+    _scripted(protocol, d, Event(EventKind.ASKED, DEE, MONDAY, item_kind=ItemKind.DISTRICT), [
+        (EventKind.CONVERTED, FAY, {"topics": ("Data",)}),
+        (EventKind.ESCALATED, FAY, {}),
+    ])
+    # Two other teams: one lists Leadership (asked first), one does not (asked after).
+    team_d = Directory.build(
+        people=[*d.people.values(), Person(40, "Dora"), Person(41, "Dev")],
+        teams=[*d.teams.values(), Team(103, "Cadre 4")],
+        districts=d.districts.values(),
+        memberships=[*d.memberships, Membership(40, 103, Role.FACILITATOR, frozenset({"Technology"}))],
+        network_roles=d.network_roles,
+    )
+    _scripted(protocol, team_d, Event(EventKind.ASKED, DEE, MONDAY, item_kind=ItemKind.TRAINING,
+                                      topics=("Leadership",)), [
+        (EventKind.ESCALATED, FAY, {}),
+        (EventKind.DECLINED, 4, {}),  # Otto, whose team lists Leadership, declines: Dora is asked
+        (EventKind.DEADLINE_PASSED, None, {}),
+    ])
+    for what in ("taken", "refused taken", "converted", "shared", "two waves", "reassigned", "declined"):
+        assert SEEN.get(what, 0) >= 1, (what, SEEN)

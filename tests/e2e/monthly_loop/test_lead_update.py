@@ -43,7 +43,10 @@ def _make_november(env) -> None:
         clock.move_to(chicago(11, 3, 10))
         svc.act(fay, item_id=a2.id, kind=EventKind.ESCALATED, reason="lead please")
         clock.move_to(chicago(11, 4, 9))
-        owner = svc.read(a2.id).owner_id
+        up = svc.read(a2.id)
+        owner = up.owner_id or up.holders[0]  # the lead tier is offered to every lead: one takes it, then answers
+        if up.owner_id is None:
+            svc.act(_by_id(env, owner), item_id=a2.id, kind=EventKind.TAKEN)
         svc.act(_by_id(env, owner), item_id=a2.id, kind=EventKind.ANSWERED, text="24 h")
         clock.move_to(chicago(11, 5, 10))
         a3 = svc.start(dana, kind=ItemKind.QUESTION, text="A3: nobody answers")
@@ -56,6 +59,7 @@ def _make_november(env) -> None:
         clock.move_to(chicago(11, 12, 10))
         loose = svc.start(lee, kind=ItemKind.QUESTION, text="a lead's own question: no team")
         clock.move_to(chicago(11, 13, 12))
+        svc.act(meg, item_id=loose.id, kind=EventKind.TAKEN)  # the management team was offered it: Meg takes it
         svc.act(meg, item_id=loose.id, kind=EventKind.ANSWERED, text="26 h")
         # Training: one matched inside the team, one passed on and moved by its deadline to the state stage.
         clock.move_to(chicago(11, 16, 9))
@@ -67,8 +71,11 @@ def _make_november(env) -> None:
                        topics=("Special Education",))
         clock.move_to(chicago(11, 17, 10))
         svc.act(fay, item_id=t2.id, kind=EventKind.ESCALATED, reason="nobody here")
-        clock.move_to(svc.read(t2.id).deadline_at + timedelta(minutes=1))
-        svc.sweep(now=env.deps.now())
+        for _ in range(2):  # the facilitators of teams listing the topic are asked first, then the others
+            clock.move_to(svc.read(t2.id).deadline_at + timedelta(minutes=1))
+            svc.sweep(now=env.deps.now())
+            if svc.read(t2.id).tier == "state":
+                break
         assert svc.read(t2.id).tier == "state"
         # December is outside the month.
         clock.move_to(chicago(12, 2, 10))
@@ -141,7 +148,7 @@ def test_the_draft_is_exact_for_a_hand_made_month_and_reaches_every_reader(loop_
         assert response.status == 200
         closing = response.json()["view"]
         assert closing["title"]["text"] == "Sent"
-        assert "2 management team members by DM and 1 channel" in _modal_text(closing)
+        assert "2 MMD management team members by DM and 1 channel" in _modal_text(closing)
         assert "Not delivered to Mo Offline: no Slack account" in _modal_text(closing)
 
     with env.deps.session() as s:
@@ -205,7 +212,7 @@ def test_acknowledge_is_counted_and_replacing_edits_every_copy_in_place(loop_env
         # The lead's Home: sent, acknowledged by 1 of 2, and who has not.
         env.client.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
         home = all_text({"blocks": env.slack.last("views.publish").args["view"]["blocks"]})
-        assert "acknowledged by 1 of 2 management team members" in home
+        assert "acknowledged by 1 of 2 MMD management team members" in home
         assert "Not yet acknowledged by <@UMGMT0002>" in home
 
         # Sending again asks to replace, and edits the three copies in place: no second post.
@@ -259,7 +266,7 @@ def test_several_leads_one_sends_for_all_and_the_other_is_not_reminded(loop_env)
         assert run_lead_updates(env.deps, env.deps.now()).sent == 0  # once, however often the job runs
         env.deliver()
         reminder = posts_to(env, LEAD)[0]
-        assert "The monthly CST update to the management team is due" in all_text(reminder.args)
+        assert "The monthly CST update to the MMD management team is due" in all_text(reminder.args)
         assert "cstbot summary" not in all_text(reminder.args)
         # One click on the reminder opens the form.
         assert buttons(reminder.args) == {Action.UPDATE_OPEN: "2026-11"}

@@ -83,7 +83,7 @@ def test_minutes_reach_every_facilitator_and_channel_and_got_it_is_counted(loop_
         for fac in (FAC_A, FAC_B, FAC_C):
             (dm,) = posts_to(env, fac)
             text = all_text(dm.args)
-            assert "Management team minutes · meeting of Thu Nov 12, 2026" in text
+            assert "MMD management team minutes · meeting of Thu Nov 12, 2026" in text
             assert "the spring calendar is set" in text and "Spring site visits start in March." in text
             assert "<https://docs.example.org/mmd/minutes-nov|Open the minutes>" in text
             assert f"<{file['permalink']}|Nov minutes.pdf>" in text
@@ -126,7 +126,7 @@ def test_the_two_day_reminder_goes_once_and_only_to_those_who_have_not_confirmed
     reminded = sorted(c.args["channel"] for c in env.slack.calls_to("chat.postMessage"))
     assert reminded == [FAC_B, FAC_C]
     reminder = posts_to(env, FAC_B)[0]
-    assert "Have you seen the management team's minutes of Thu Nov 12, 2026?" in all_text(reminder.args)
+    assert "Have you seen the MMD management team's minutes of Thu Nov 12, 2026?" in all_text(reminder.args)
     assert set(buttons(reminder.args)) == {Action.MINUTES_ACK}
 
 
@@ -153,7 +153,7 @@ def test_share_with_my_team_reaches_exactly_that_team_once(loop_env):
     got = sorted(c.args["channel"] for c in env.slack.calls_to("chat.postMessage"))
     assert got == [MEM_A, MEM_A2]  # Team A's members, once each; not Team B's
     member = posts_to(env, MEM_A)[0]
-    assert "<@UFACA0001> shared the management team's minutes with Team A" in all_text(member.args)
+    assert "<@UFACA0001> shared the MMD management team's minutes with Team A" in all_text(member.args)
     assert "Note the March dates." in all_text(member.args) and buttons(member.args) == {}
     (edited,) = updates_of(env, FAC_A)  # the facilitator's copy records it, and sharing counts as having them
     assert "Shared with Team A by <@UFACA0001>" in all_text(edited.args) and "You confirmed" in all_text(edited.args)
