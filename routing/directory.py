@@ -13,6 +13,8 @@ from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
 
+from routing.vocabulary import normalized
+
 
 class Role(StrEnum):
     """Every role a person can hold. A person may hold several (a lead can also be an admin)."""
@@ -228,11 +230,12 @@ class Directory:
 
     def audience_members(self, audience: str) -> tuple[AudienceMember, ...]:
         """Active members of an audience whose person is active, in roster order."""
-        return tuple(
-            a
-            for a in self.audiences
-            if a.audience == audience and a.active and (p := self.people.get(a.person_id)) is not None and p.active
-        )
+        return self.index.audience_members.get(audience, ())
+
+    def listing(self, expertise: str) -> tuple[Membership, ...]:
+        """Active memberships on active teams that list `expertise` (any spelling `normalized` equates), team
+        by team in team order, each team's in roster order."""
+        return tuple(m for _, m in self.index.listing.get(normalized(expertise), ()))
 
     # --- precomputed lookups (see DirectoryIndex) ---------------------------------------------------------
     @cached_property
@@ -259,6 +262,10 @@ class DirectoryIndex:
     team_districts: Mapping[int | None, tuple[District, ...]]  # by team: its active districts
     active_teams: tuple[Team, ...]
     districts_by_name: tuple[District, ...]  # every active district, sorted by name
+    # normalized expertise -> ((team rank, roster position), membership) of active memberships on active teams
+    # listing it, in that order: who in the network lists a topic without walking every team
+    listing: Mapping[str, tuple[tuple[tuple[int, int], Membership], ...]] = field(default_factory=dict)
+    audience_members: Mapping[str, tuple[AudienceMember, ...]] = field(default_factory=dict)  # active, by audience
 
     @classmethod
     def build(cls, directory: Directory) -> DirectoryIndex:
@@ -298,6 +305,17 @@ class DirectoryIndex:
                 for pid in dict.fromkeys(d.staff):
                     staff.setdefault(pid, []).append(d)
                     roles.setdefault(pid, set()).add(Role.DISTRICT_STAFF)
+        active_teams = tuple(t for t in teams.values() if t.active)
+        rank = {t.id: i for i, t in enumerate(active_teams)}
+        listing: dict[str, list[tuple[tuple[int, int], Membership]]] = {}
+        for position, m in enumerate(directory.memberships):
+            if m.active and m.team_id in rank:
+                for key in dict.fromkeys(normalized(e) for e in m.expertise):
+                    listing.setdefault(key, []).append(((rank[m.team_id], position), m))
+        audiences: dict[str, list[AudienceMember]] = {}
+        for a in directory.audiences:
+            if a.active and (p := people.get(a.person_id)) is not None and p.active:
+                audiences.setdefault(a.audience, []).append(a)
         return cls(
             roles=MappingProxyType({pid: frozenset(r) for pid, r in roles.items()}),
             memberships=MappingProxyType({k: tuple(v) for k, v in memberships.items()}),
@@ -307,8 +325,10 @@ class DirectoryIndex:
             role_holders=MappingProxyType({k: tuple(v) for k, v in holders.items()}),
             network_roles=MappingProxyType(network_roles),
             team_districts=MappingProxyType({k: tuple(v) for k, v in team_districts.items()}),
-            active_teams=tuple(t for t in teams.values() if t.active),
+            active_teams=active_teams,
             districts_by_name=tuple(sorted(active_districts, key=lambda d: d.name)),
+            listing=MappingProxyType({k: tuple(sorted(v, key=lambda e: e[0])) for k, v in listing.items()}),
+            audience_members=MappingProxyType({k: tuple(v) for k, v in audiences.items()}),
         )
 
     def roles_of(self, person_id: int) -> frozenset[Role]:

@@ -65,11 +65,11 @@ def who_lists(
         if listed := _listed(expertise, topics):
             found[person_id] = Elsewhere(person_id, person.label, where, listed, team_id)
 
-    for team in directory.active_teams():
-        if team.id == exclude_team:
-            continue
-        for m in directory.index.team_memberships(team.id):
-            add(m.person_id, m.expertise, team.name, team.id)
+    index = directory.index  # from the expertise index: the teams that list a topic, not every team
+    listed = sorted({e for topic in topics for e in index.listing.get(normalized(topic), ())}, key=lambda e: e[0])
+    for _, m in listed:
+        if m.team_id != exclude_team:
+            add(m.person_id, m.expertise, directory.teams[m.team_id].name, m.team_id)
     for role in (Role.SUPPORT, Role.STATE_CONTACT):
         for person in directory.index.holders(role):
             network_role = directory.index.network_role(person.id, role)

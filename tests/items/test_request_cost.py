@@ -38,6 +38,9 @@ def requests(directory) -> int:
     training = decide(None, Event(EventKind.ASKED, STAFF, NOW, item_kind=ItemKind.TRAINING, text="IEP goals",
                                   topics=("Data",), district_id=1), directory, PROTOCOL).state
     passed = decide(training, Event(EventKind.ESCALATED, FACILITATOR, NOW, reason="no one free"), directory, PROTOCOL)
+    unlisted = decide(None, Event(EventKind.ASKED, STAFF, NOW, item_kind=ItemKind.TRAINING, text="Assessment",
+                                  topics=("Assessment",), district_id=1), directory, PROTOCOL)  # who in the network
+    assert unlisted.state.elsewhere == ()  # lists it: nobody, found from the expertise index
     for pid in (STAFF, MEMBER, FACILITATOR, LEAD, ADMIN):
         person = directory.person(pid)
         help_text(DEPS, directory, person)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.directory import Directory, District, Membership, NetworkRole, Person, Role, Team
+from routing.directory import AudienceMember, Directory, District, Membership, NetworkRole, Person, Role, Team
 
 ACTIVE = st.sampled_from([True, True, True, False])
+EXPERTISE = st.frozensets(st.sampled_from(["Data", "data", "Special Education", "special-education", "Leadership"]),
+                          max_size=2)  # two spellings of each: the index equates them as `normalized` does
 PEOPLE = st.integers(1, 12)
 
 
@@ -17,7 +19,8 @@ def rosters(draw) -> Directory:
     people = [Person(pid, f"P{pid}", active=draw(ACTIVE)) for pid in range(1, 11)]  # 11, 12: not in the roster
     teams = [Team(tid, f"T{tid}", active=draw(ACTIVE)) for tid in (100, 101, 102)]
     memberships = [
-        Membership(draw(PEOPLE), draw(st.sampled_from([100, 101, 102, 103])), role, active=draw(ACTIVE))
+        Membership(draw(PEOPLE), draw(st.sampled_from([100, 101, 102, 103])), role, draw(EXPERTISE),
+                   active=draw(ACTIVE))
         for role in draw(st.lists(st.sampled_from([Role.FACILITATOR, Role.MEMBER]), max_size=10))
     ]
     roles = [
@@ -36,8 +39,14 @@ def rosters(draw) -> Directory:
         )
         for did in range(200, 200 + draw(st.integers(0, 4)))
     ]
+    audiences = [
+        AudienceMember(draw(st.sampled_from(["rpdc_directors", "area_supervisors"])), draw(PEOPLE),
+                       active=draw(ACTIVE))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
     return Directory.build(
-        people=people, teams=teams, districts=districts, memberships=memberships, network_roles=roles
+        people=people, teams=teams, districts=districts, memberships=memberships, network_roles=roles,
+        audiences=audiences,
     )
 
 
@@ -108,6 +117,15 @@ class Scan:
                 return r
         return None
 
+    def listing(self, expertise: str) -> tuple[Membership, ...]:
+        wanted = expertise.lower().replace("-", " ")
+        return tuple(m for t in self.active_teams() for m in self.team_memberships(t.id)
+                     if any(e.lower().replace("-", " ") == wanted for e in m.expertise))
+
+    def audience_members(self, audience: str) -> tuple[AudienceMember, ...]:
+        return tuple(a for a in self.d.audiences if a.audience == audience and a.active
+                     and (p := self.d.people.get(a.person_id)) is not None and p.active)
+
 
 @settings(max_examples=150, deadline=None)
 @given(rosters())
@@ -129,6 +147,10 @@ def test_the_lookups_agree_with_scans_of_the_roster(directory):
     for role in Role:
         assert directory.holders(role) == index.holders(role) == scan.holders(role)
     assert directory.active_teams() == scan.active_teams()
+    for expertise in ("Data", "DATA", "Special Education", "Leadership", "Assessment"):
+        assert directory.listing(expertise) == scan.listing(expertise)
+    for audience in ("rpdc_directors", "area_supervisors", "learning_services"):
+        assert directory.audience_members(audience) == scan.audience_members(audience)
     assert [d.name for d in directory.active_districts()] == [d.name for d in scan.active_districts()]
 
 
@@ -156,6 +178,7 @@ def test_no_lookup_walks_the_roster_whatever_its_size():
         for role in Role:
             d.holders(role)
         d.active_teams(), d.active_districts(), d.by_slack_id("ULEAD")
+        d.listing("Leadership"), d.audience_members("rpdc_directors")
 
     small, large = counted(roster(1)), counted(roster(100))
     assert len(large.districts) == 100 * len(small.districts) == 2_500
