@@ -120,12 +120,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if not args.no_worker:
         child = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"])
     try:
-        from bot.slack.server import serve_http
+        from bot.slack.server import default_model, serve_http
 
-        sqlite = settings.database_url.startswith("sqlite")
-        workers = args.workers or (1 if sqlite else 2)
-        threads = args.threads or (16 if sqlite and workers == 1 else 8)
-        serve_http(settings, host=args.host, port=args.port, workers=workers, threads=threads)
+        model = default_model(settings.database_url, workers=args.workers, threads=args.threads)
+        serve_http(settings, host=args.host, port=args.port, model=model)
     finally:
         if child is not None:
             child.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 
@@ -12,6 +13,31 @@ from bot.settings import Settings
 from bot.slack.web import WebApp
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerModel:
+    """How gunicorn serves the app: the worker class, the processes, and per process its threads (gthread)."""
+
+    worker_class: str
+    workers: int
+    threads: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.worker_class} {self.workers}x{self.threads}"
+
+    def gunicorn_options(self) -> dict:
+        return {"worker_class": self.worker_class, "workers": self.workers, "threads": self.threads}
+
+
+def default_model(database_url: str, *, workers: int | None = None, threads: int | None = None) -> ServerModel:
+    """`cstbot serve`'s server: 2 processes on PostgreSQL; 1 on SQLite, which has a single writer (more processes
+    would only queue for it in SQLite's busy loop, not first come first served)."""
+    sqlite = database_url.startswith("sqlite")
+    workers = workers or (1 if sqlite else 2)
+    threads = threads or (16 if sqlite and workers == 1 else 8)
+    return ServerModel("gthread", workers, threads)
 
 
 def make_wsgi(settings: Settings):
@@ -35,12 +61,10 @@ class _Gunicorn(BaseApplication):
         return make_wsgi(self.settings)
 
 
-def serve_http(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+def serve_http(settings: Settings, *, host: str, port: int, model: ServerModel) -> None:
     options = {
         "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
+        **model.gunicorn_options(),
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
