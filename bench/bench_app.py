@@ -1461,22 +1461,30 @@ def main(argv: list[str] | None = None) -> int:
                     200 if not args.quick else 40,
                 )
                 continue
-            servers: dict[str, dict[str, Gunicorn]] = {}
-            tx_dirs: dict[str, Path] = {}
+            models: dict[str, object] = {}
             for cand in candidates:
                 model = cand.model(url)
-                if model.label in servers:
-                    continue
-                tag = re.sub(r"\W+", "-", model.label)
+                models.setdefault(model.label, model)
+            labels = labels_by_db[db] = list(models)
+            tx_dirs: dict[str, Path] = {}
+            probe = signed_probe(build_bodies("help", 1, district_id=district_id)[0], SIGNING_SECRET)
+            starts = itertools.count(1)  # a fresh log file per start
+
+            def start_group(
+                label: str, db=db, url=url, probe=probe, tx_dirs=tx_dirs, models=models, starts=starts
+            ) -> dict[str, Gunicorn]:
+                """cstbot, bare and floor under one server model. Only one model's servers run at a time: a
+                shared PostgreSQL has few connections to spare (each process pools up to 15)."""
+                model = models[label]
+                tag = re.sub(r"\W+", "-", label)
                 group: dict[str, Gunicorn] = {}
                 for app in APPS:
                     env = dict(child_env, **{ENV_DATABASE_URL: url})
                     if app == "cstbot" and args.lock_stats:
-                        tx_dirs[model.label] = tmp / f"tx-{db}-{tag}"
-                        tx_dirs[model.label].mkdir()
-                        env[ENV_LOCK_STATS] = str(tx_dirs[model.label])
+                        tx_dirs.setdefault(label, tmp / f"tx-{db}-{tag}").mkdir(exist_ok=True)
+                        env[ENV_LOCK_STATS] = str(tx_dirs[label])
                     server = Gunicorn(
-                        f"{app}-{db}-{tag}",
+                        f"{app}-{db}-{tag}-{next(starts)}",
                         APP_TARGET[app],
                         env,
                         tmp,
@@ -1487,86 +1495,100 @@ def main(argv: list[str] | None = None) -> int:
                     stack.callback(server.stop)
                     server.start()
                     group[app] = server
-                servers[model.label] = group
-            labels = labels_by_db[db] = list(servers)
-            probe = signed_probe(build_bodies("help", 1, district_id=district_id)[0], SIGNING_SECRET)
-            for label, group in servers.items():
                 group["cstbot"].wait_ready(healthz_ok)
                 group["bare"].wait_ready(probe)
                 group["floor"].wait_ready(probe)
-                note(f"{db}, {label}: " + ", ".join(f"{app} on :{s.port}" for app, s in group.items()))
-            opened_count([])
-            for kind in kinds:
-                for conc in concurrencies:
-                    n, warm = count(kind, conc), warm_count(kind, conc)
-                    for rnd in range(rounds):
-                        for label in rotated(labels, rnd):
-                            for app in APPS:
-                                server = servers[label][app]
-                                bodies = build_bodies(kind, warm + n, district_id=district_id)
-                                load(
-                                    server.port,
-                                    bodies[:warm],
-                                    conc,
-                                    app=app,
-                                    kind=kind,
-                                    secret=SIGNING_SECRET,
-                                    time_limit=args.cell_time_limit,
-                                )
-                                opened_count([])
-                                cell = load(
-                                    server.port,
-                                    bodies[warm:],
-                                    conc,
-                                    app=app,
-                                    kind=kind,
-                                    secret=SIGNING_SECRET,
-                                    time_limit=args.cell_time_limit,
-                                    cell=Cell(db, kind, conc, app, label, rnd),
-                                )
-                                if kind == "modal" and app != "bare":
-                                    sent = [trigger_of(b) for b in bodies[warm:][: cell.requests]]
-                                    missing = len(sent) - opened_count(sent)
-                                    if missing:
-                                        cell.wrong += missing
-                                        cell.samples.append(f"{missing} of {len(sent)} requests opened no modal")
-                                cells.append(cell)
-                                server.check_alive()
-                                note(
-                                    f"{db} {label} {kind} c={conc} round {rnd + 1} {app}: {cell.requests} req, "
-                                    f"{cell.throughput:.0f} req/s, p50 {cell.pct(50):.1f} p99 {cell.pct(99):.1f} ms"
-                                )
-                        if kind == "modal":
-                            triggers = [f"{next(_TRIGGERS)}.bench.slack" for _ in range(warm + n)]
-                            sender = views_open_sender(slack.base_url, ask_view)
-                            run_clients(
-                                triggers[:warm],
-                                conc,
-                                sender,
-                                lambda _p: True,
-                                time_limit=args.cell_time_limit,
-                                cell=Cell(db, kind, conc, SLACK),
-                            )
-                            opened_count([])
-                            cell = run_clients(
-                                triggers[warm:],
-                                conc,
-                                sender,
-                                lambda _p: True,
-                                time_limit=args.cell_time_limit,
-                                cell=Cell(db, kind, conc, SLACK, "", rnd),
-                            )
-                            opened_count([])
-                            cells.append(cell)
-                            note(
-                                f"{db} {kind} c={conc} round {rnd + 1} views.open straight to the stand-in: "
-                                f"p50 {cell.pct(50):.1f} p99 {cell.pct(99):.1f} ms"
-                            )
-            for label, group in servers.items():
+                return group
+
+            def stop_group(label: str, group: dict[str, Gunicorn], db=db) -> None:
                 for app, server in group.items():
                     server.stop()
                     for line, times in server.problems().items():
-                        server_problems[f"{db}, {label}, {app}: {line}"] = times
+                        key = f"{db}, {label}, {app}: {line}"
+                        server_problems[key] = server_problems.get(key, 0) + times
+
+            def measure(
+                server: Gunicorn, app: str, kind: str, conc: int, label: str, rnd: int, db=db, district_id=district_id
+            ) -> None:
+                n, warm = count(kind, conc), warm_count(kind, conc)
+                bodies = build_bodies(kind, warm + n, district_id=district_id)
+                load(
+                    server.port,
+                    bodies[:warm],
+                    conc,
+                    app=app,
+                    kind=kind,
+                    secret=SIGNING_SECRET,
+                    time_limit=args.cell_time_limit,
+                )
+                opened_count([])
+                cell = load(
+                    server.port,
+                    bodies[warm:],
+                    conc,
+                    app=app,
+                    kind=kind,
+                    secret=SIGNING_SECRET,
+                    time_limit=args.cell_time_limit,
+                    cell=Cell(db, kind, conc, app, label, rnd),
+                )
+                if kind == "modal" and app != "bare":
+                    sent = [trigger_of(b) for b in bodies[warm:][: cell.requests]]
+                    missing = len(sent) - opened_count(sent)
+                    if missing:
+                        cell.wrong += missing
+                        cell.samples.append(f"{missing} of {len(sent)} requests opened no modal")
+                cells.append(cell)
+                server.check_alive()
+                note(
+                    f"{db} {label} {kind} c={conc} round {rnd + 1} {app}: {cell.requests} req, "
+                    f"{cell.throughput:.0f} req/s, p50 {cell.pct(50):.1f} p99 {cell.pct(99):.1f} ms"
+                )
+
+            def measure_slack(kind: str, conc: int, rnd: int, db=db) -> None:
+                n, warm = count(kind, conc), warm_count(kind, conc)
+                triggers = [f"{next(_TRIGGERS)}.bench.slack" for _ in range(warm + n)]
+                sender = views_open_sender(slack.base_url, ask_view)
+                run_clients(
+                    triggers[:warm],
+                    conc,
+                    sender,
+                    lambda _p: True,
+                    time_limit=args.cell_time_limit,
+                    cell=Cell(db, kind, conc, SLACK),
+                )
+                cell = run_clients(
+                    triggers[warm:],
+                    conc,
+                    sender,
+                    lambda _p: True,
+                    time_limit=args.cell_time_limit,
+                    cell=Cell(db, kind, conc, SLACK, "", rnd),
+                )
+                opened_count([])
+                cells.append(cell)
+                note(
+                    f"{db} {kind} c={conc} round {rnd + 1} views.open straight to the stand-in: "
+                    f"p50 {cell.pct(50):.1f} p99 {cell.pct(99):.1f} ms"
+                )
+
+            opened_count([])
+            # Interleaved: per kind and round, every server model in turn (a rotated order each round), its
+            # servers started for that block and stopped after it; the stand-in's own cells close the round.
+            for kind in kinds:
+                for rnd in range(rounds):
+                    for label in rotated(labels, rnd):
+                        group = start_group(label)
+                        note(f"{db}, {label}: " + ", ".join(f"{app} on :{s.port}" for app, s in group.items()))
+                        try:
+                            for conc in concurrencies:
+                                for app in APPS:
+                                    measure(group[app], app, kind, conc, label, rnd)
+                        finally:
+                            stop_group(label, group)
+                    if kind == "modal":
+                        for conc in concurrencies:
+                            measure_slack(kind, conc, rnd)
             if args.lock_stats:
                 for label, directory in tx_dirs.items():
                     rows = read_tx(directory)
