@@ -36,7 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="gunicorn worker processes (default: 2 on PostgreSQL; 1 on SQLite, which has a single writer, so "
         "more processes only queue for it in SQLite's busy loop)",
     )
-    serve.add_argument("--threads", type=int, default=None, help="threads per worker process (default 8; 16 on SQLite)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per worker process (default 32: a request that opens a modal holds one while Slack answers)",
+    )
     serve.add_argument("--socket", action="store_true", help="Socket Mode instead of HTTP")
     serve.add_argument("--no-worker", action="store_true", help="do not run the outbox dispatcher and scheduler here")
     serve.set_defaults(func=run_serve)

@@ -31,13 +31,19 @@ class ServerModel:
         return {"worker_class": self.worker_class, "workers": self.workers, "threads": self.threads}
 
 
+# Chosen by measurement under Slack's real latency (bench/bench_app.py, bench/README.md "Serving"): a request that
+# opens a modal holds its thread for the whole views.open (~100 ms at Slack), so 32 people typing `/cst ask` at
+# once need 32 threads, or they queue behind each other (2x8 threads: p50 340-430 ms at c=32 against ~125 ms).
+# gevent workers and more threads (64) measured no better across help, submissions and modal opens.
+THREADS = 32
+
+
 def default_model(database_url: str, *, workers: int | None = None, threads: int | None = None) -> ServerModel:
-    """`cstbot serve`'s server: 2 processes on PostgreSQL; 1 on SQLite, which has a single writer (more processes
-    would only queue for it in SQLite's busy loop, not first come first served)."""
+    """`cstbot serve`'s server: gunicorn gthread, 32 threads per process; 2 processes on PostgreSQL, 1 on SQLite,
+    which has a single writer (more processes queue for it in SQLite's busy loop, not first come first served:
+    submissions at c=32 measured p99 ~1 s with 2 processes against ~0.3 s with one)."""
     sqlite = database_url.startswith("sqlite")
-    workers = workers or (1 if sqlite else 2)
-    threads = threads or (16 if sqlite and workers == 1 else 8)
-    return ServerModel("gthread", workers, threads)
+    return ServerModel("gthread", workers or (1 if sqlite else 2), threads or THREADS)
 
 
 def make_wsgi(settings: Settings):

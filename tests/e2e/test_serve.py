@@ -65,11 +65,7 @@ def test_cstbot_serve_http_mode(tmp_path, db):
                 "127.0.0.1",
                 "--port",
                 str(port),
-                "--no-worker",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
+                "--no-worker",  # and the default server model (gthread, 1 process x 32 threads on SQLite)
             ],
             env=env,
             cwd=tmp_path,
@@ -115,3 +111,36 @@ def test_socket_mode_and_worker_name_what_they_miss(tmp_path, args, missing):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"cstbot: error: cstbot {args[0]} needs {missing}, not set")
     assert line.endswith("`cstbot demo` needs none of them")
+
+
+def test_default_server_model_is_the_measured_one():
+    """bench/README.md "Serving": gthread, 32 threads per process (a modal open holds one while Slack answers);
+    one process on SQLite (its single writer), two on PostgreSQL; --workers/--threads override."""
+    from bot.slack.server import ServerModel, default_model
+
+    assert default_model("sqlite:///cstbot.db") == ServerModel("gthread", 1, 32)
+    assert default_model("postgresql+psycopg://u@db/cst") == ServerModel("gthread", 2, 32)
+    assert default_model("sqlite:///cstbot.db", workers=2, threads=4) == ServerModel("gthread", 2, 4)
+    assert default_model("postgresql+psycopg://u@db/cst", threads=64).label == "gthread 2x64"
+    assert ServerModel("gthread", 2, 32).gunicorn_options() == {"worker_class": "gthread", "workers": 2, "threads": 32}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [([], (1, 32)), (["--threads", "8"], (1, 8)), (["--workers", "2", "--threads", "16"], (2, 16))],
+)
+def test_serve_hands_gunicorn_the_default_model_unless_told_otherwise(tmp_path, monkeypatch, argv, expected):
+    from bot.cli import main
+    from bot.slack import server
+
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    migrate.upgrade(url)
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    for name, value in {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET}.items():
+        monkeypatch.setenv(name, value)
+    started = []
+    monkeypatch.setattr(server, "serve_http", lambda settings, **kw: started.append(kw))
+    assert main(["serve", "--no-worker", "--port", "3999", *argv]) == 0
+    [kw] = started
+    assert (kw["model"].worker_class, kw["model"].workers, kw["model"].threads) == ("gthread", *expected)
+    assert kw["port"] == 3999
