@@ -41,7 +41,7 @@ THREADS = 32
 def default_model(database_url: str, *, workers: int | None = None, threads: int | None = None) -> ServerModel:
     """`cstbot serve`'s server: gunicorn gthread, 32 threads per process; 2 processes on PostgreSQL, 1 on SQLite,
     which has a single writer (more processes queue for it in SQLite's busy loop, not first come first served:
-    submissions at c=32 measured p99 ~1 s with 2 processes against ~0.3 s with one)."""
+    submissions at c=32 measured p99 1.0-1.1 s with 2 processes against 0.2-0.8 s with one)."""
     sqlite = database_url.startswith("sqlite")
     return ServerModel("gthread", workers or (1 if sqlite else 2), threads or THREADS)
 
