@@ -1617,8 +1617,8 @@ def main(argv: list[str] | None = None) -> int:
             db_servers,
             WORKERS,
             THREADS,
-            server=f"gunicorn ({models}); per model three servers (cstbot, bare, floor), all running for the "
-            "whole run, one loaded at a time; keep-alive 5 s, backlog 512",
+            server=f"gunicorn ({models}); per model three servers (cstbot, bare, floor), started for each "
+            "block (one kind, one round) and stopped after it, one model at a time; keep-alive 5 s, backlog 512",
             web_api=f"SlowSlackStandIn in a process of its own, answering after: {latency}",
         ):
             print(line)
