@@ -25,18 +25,35 @@ Timeouts: :meth:`timeout_next` holds the response for ``delay`` seconds (default
 :meth:`release_held` or :meth:`stop`). To see the timeout, give the client a timeout well below ``delay``,
 e.g. ``WebClient(base_url=slack.base_url, timeout=0.2)`` (``timeout`` is passed to ``urlopen`` as is, a
 float works). A read timeout is raised as a bare ``TimeoutError`` that slack_sdk's default
-``ConnectionErrorRetryHandler`` does not retry, so a single held response is enough.
+``ConnectionErrorRetryHandler`` does not retry, so a single held response is enough. By default the held
+call is carried out (a message is posted) like a real Slack call whose answer is lost on the way back;
+``posted=False`` holds it and then answers 504 without doing anything. :meth:`reset_next` closes the
+connection without an answer (the client sees a reset), after carrying the call out or not.
+
+Messages: every message posted (chat.postMessage, and the message files.completeUploadExternal shares files
+in) is kept per channel, edited by chat.update, removed by chat.delete, and read back by
+``conversations.history`` (newest first, ``oldest``/``latest``/``inclusive``/``limit``/``cursor``; a
+message's ``metadata`` only with ``include_all_metadata``) and :meth:`messages`.
+
+Load: ``latency`` (seconds, or per method) delays every Web API answer like Slack's own; :meth:`rate_limit`
+answers a method with 429 + ``Retry-After`` past a number of calls per minute; :meth:`chaos` gives a share
+of calls a 500, a 429 or a hang in which the call is still carried out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
+import math
+import random
+import socket
 import threading
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,7 +102,7 @@ class Call:
     """One request received by the stand-in.
 
     ``headers`` has lower-case names. ``status`` is the HTTP status sent back; ``fault`` names the injected
-    fault (``"status"``, ``"error"``, ``"timeout"``) or is ``None`` for a normal answer.
+    fault (``"status"``, ``"error"``, ``"timeout"``, ``"reset"``) or is ``None`` for a normal answer.
     """
 
     method: str
@@ -113,6 +130,7 @@ class Reply:
     body: dict[str, Any] | str
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering (the client sees a reset)
 
 
 Responder: TypeAlias = dict[str, Any] | Callable[[Call], "dict[str, Any] | Reply"]
@@ -120,11 +138,28 @@ Responder: TypeAlias = dict[str, Any] | Callable[[Call], "dict[str, Any] | Reply
 
 @dataclass(frozen=True)
 class _Fault:
-    kind: str  # "status" | "error" | "timeout"
+    kind: str  # "status" | "error" | "timeout" | "reset"
     status: int = 200
     error: str = ""
     retry_after: int | None = None
     delay: float = 0.0
+    posted: bool = True  # timeout / reset: the call is carried out before the answer is lost
+
+
+@dataclass
+class _Chaos:
+    p_error: float
+    p_ratelimit: float
+    p_hang: float
+    retry_after: int
+    hang: float
+    rng: random.Random
+
+
+@dataclass
+class _RateLimit:
+    per_minute: int
+    calls: deque[float] = field(default_factory=deque)
 
 
 class SlackStandIn:
@@ -142,6 +177,7 @@ class SlackStandIn:
         api_app_id: str = DEFAULT_API_APP_ID,
         bot_user_id: str = DEFAULT_BOT_USER_ID,
         bot_id: str = DEFAULT_BOT_ID,
+        latency: float | Mapping[str, float] = 0.0,
     ) -> None:
         self.team_id = team_id
         self.team_domain = team_domain
@@ -161,6 +197,11 @@ class SlackStandIn:
         self._held: set[threading.Event] = set()
         self._seq = itertools.count(1)
         self._seq_lock = threading.Lock()
+        self._last_ts = 0.0
+        self._latency = latency
+        self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._chaos: dict[str, _Chaos] = {}
+        self._rate_limits: dict[str, _RateLimit] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -296,13 +337,72 @@ class SlackStandIn:
         """Answer the next ``times`` calls to ``method`` with HTTP 200 ``{"ok": false, "error": error}``."""
         self._queue(method, _Fault("error", error=error), times)
 
-    def timeout_next(self, method: str, times: int = 1, delay: float = 5.0) -> None:
-        """Hold the next ``times`` answers to ``method`` for ``delay`` s, then answer normally.
+    def timeout_next(self, method: str, times: int = 1, delay: float = 5.0, *, posted: bool = True) -> None:
+        """Hold the next ``times`` answers to ``method`` for ``delay`` s, then answer.
 
-        The call is recorded on arrival (``fault="timeout"``), so :meth:`wait_for` sees it at once. Held
-        answers are released early by :meth:`release_held` and by :meth:`stop`.
+        ``posted=True`` (default): the call is carried out at once (a message is posted, as Slack does when only
+        its answer is late) and answered normally after the hold. ``posted=False``: nothing is done and the
+        answer after the hold is a 504. The call is recorded on arrival (``fault="timeout"``), so
+        :meth:`wait_for` sees it at once. Held answers are released early by :meth:`release_held` and
+        :meth:`stop`.
         """
-        self._queue(method, _Fault("timeout", delay=delay), times)
+        self._queue(method, _Fault("timeout", status=504, delay=delay, posted=posted), times)
+
+    def reset_next(self, method: str, times: int = 1, *, posted: bool = True) -> None:
+        """Close the connection of the next ``times`` calls to ``method`` without answering.
+
+        ``posted=True`` (default): the call is carried out first (Slack has the message, the client sees a
+        reset); ``posted=False``: nothing is done. Recorded with ``fault="reset"`` and status 0.
+        """
+        self._queue(method, _Fault("reset", posted=posted), times)
+
+    def chaos(
+        self,
+        method: str = "*",
+        *,
+        p_error: float = 0.0,
+        p_ratelimit: float = 0.0,
+        p_hang: float = 0.0,
+        retry_after: int = 2,
+        hang: float = 5.0,
+        seed: int = 0,
+    ) -> None:
+        """From now on answer a share of the calls to ``method`` (``"*"``: every method) with a fault.
+
+        Each call draws once: ``p_error`` HTTP 500 (nothing done), ``p_ratelimit`` HTTP 429 with
+        ``Retry-After: retry_after`` (nothing done), ``p_hang`` a hang of ``hang`` seconds in which the call is
+        carried out (a client with a shorter timeout gives up on a posted message). Queued faults come first.
+        ``chaos(method)`` with no shares (or :meth:`calm`) ends it.
+        """
+        with self._lock:
+            if p_error or p_ratelimit or p_hang:
+                self._chaos[method] = _Chaos(p_error, p_ratelimit, p_hang, retry_after, hang, random.Random(seed))
+            else:
+                self._chaos.pop(method, None)
+
+    def calm(self) -> None:
+        """End every :meth:`chaos` and :meth:`rate_limit`."""
+        with self._lock:
+            self._chaos.clear()
+            self._rate_limits.clear()
+
+    def rate_limit(self, method: str, per_minute: int | None) -> None:
+        """Answer ``method`` with 429 and ``Retry-After`` once more than ``per_minute`` calls came in the last
+        60 s, like Slack's per-method tiers (``None`` removes the limit). Refused calls do not count."""
+        with self._lock:
+            if per_minute is None:
+                self._rate_limits.pop(method, None)
+            else:
+                self._rate_limits[method] = _RateLimit(per_minute)
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages in ``channel`` (a user id means the app's DM with them), oldest first; every channel's
+        without ``channel``. Each message as ``conversations.history`` returns it, with its metadata."""
+        with self._lock:
+            if channel is None:
+                found = [m for msgs in self._messages.values() for m in msgs]
+                return [dict(m) for m in sorted(found, key=lambda m: float(m["ts"]))]
+            return [dict(m) for m in self._messages.get(self._channel_id(channel), [])]
 
     def release_held(self) -> None:
         """Let every held (timeout-injected) answer go now."""
@@ -325,16 +425,26 @@ class SlackStandIn:
         route, args = self._route(path, headers, body)
         if route is None:
             return Reply({"ok": False, "error": "unknown_path"}, status=404)
+        latency = self._latency.get(route, 0.0) if isinstance(self._latency, Mapping) else self._latency
+        if latency and route not in (UPLOAD, RESPONSE_URL):
+            time.sleep(latency)  # Slack's own time to answer (load benches); 0 in tests
 
         with self._lock:
             queue = self._faults.get(route) or self._faults.get("*")
             fault = queue.popleft() if queue else None
+            if fault is None:
+                fault = self._draw_fault(route)
             responder = self._responders.get(route)
         call = Call(route, args, headers, http_method=http_method, path=path)
-        held = fault is not None and fault.kind == "timeout"
+        carried_out = fault is None or (fault.kind in ("timeout", "reset") and fault.posted)
         # Answered outside the lock: responders may inspect the stand-in.
-        reply = self._answer(call, responder) if fault is None or held else self._fault_reply(fault)
+        reply = self._answer(call, responder) if carried_out else self._fault_reply(fault)
+        if carried_out:
+            self._keep(call, reply)
+        if fault is not None and fault.kind == "reset":
+            reply = Reply({}, status=0, drop=True)
 
+        held = fault is not None and fault.kind == "timeout"
         release = threading.Event()
         with self._changed:
             self._calls.append(replace(call, status=reply.status, fault=fault.kind if fault else None))
@@ -346,6 +456,63 @@ class SlackStandIn:
             with self._lock:
                 self._held.discard(release)
         return reply
+
+    def _draw_fault(self, route: str) -> _Fault | None:
+        """A fault from :meth:`rate_limit` or :meth:`chaos`, or None. Called with the lock held."""
+        limit = self._rate_limits.get(route)
+        if limit is not None:
+            now = time.monotonic()
+            while limit.calls and limit.calls[0] <= now - 60:
+                limit.calls.popleft()
+            if len(limit.calls) >= limit.per_minute:
+                wait = max(1, math.ceil(limit.calls[0] + 60 - now))
+                return _Fault("status", status=429, retry_after=wait)
+            limit.calls.append(now)
+        chaos = self._chaos.get(route) or self._chaos.get("*")
+        if chaos is None or route in (UPLOAD, RESPONSE_URL):
+            return None
+        draw = chaos.rng.random()
+        if draw < chaos.p_error:
+            return _Fault("status", status=500)
+        if draw < chaos.p_error + chaos.p_ratelimit:
+            return _Fault("status", status=429, retry_after=chaos.retry_after)
+        if draw < chaos.p_error + chaos.p_ratelimit + chaos.p_hang:
+            return _Fault("timeout", delay=chaos.hang, posted=True)
+        return None
+
+    def _keep(self, call: Call, reply: Reply) -> None:
+        """Keep what a successful call put in Slack: posted messages, edits, deletions, file shares."""
+        body = reply.body
+        if reply.status != 200 or not isinstance(body, dict) or not body.get("ok"):
+            return
+        m, a = call.method, call.args
+        if m == "chat.postMessage" and body.get("ts") and not a.get("thread_ts"):
+            message = dict(body.get("message") or self._message(a, str(body["ts"])))
+            message["ts"] = str(body["ts"])
+            channel = str(body.get("channel") or self._channel_id(a.get("channel")))
+            with self._lock:
+                self._messages.setdefault(channel, []).append(message)
+        elif m == "files.completeUploadExternal" and a.get("channel_id"):
+            files = a.get("files") if isinstance(a.get("files"), list) else []
+            message = self._message({"text": a.get("initial_comment", "")}, self._next_ts())
+            message["files"] = [{"id": f.get("id"), "title": f.get("title", "")} for f in files]
+            message["subtype"] = "file_share"
+            with self._lock:
+                self._messages.setdefault(str(a["channel_id"]), []).append(message)
+        elif m in ("chat.update", "chat.delete"):
+            channel, ts = self._channel_id(a.get("channel")), str(a.get("ts", ""))
+            with self._lock:
+                messages = self._messages.get(channel, [])
+                for i, message in enumerate(messages):
+                    if message["ts"] != ts:
+                        continue
+                    if m == "chat.delete":
+                        del messages[i]
+                    else:
+                        for key in ("text", "blocks", "attachments", "metadata"):
+                            if key in a:
+                                message[key] = a[key]
+                    break
 
     def _route(self, path: str, headers: dict[str, str], body: bytes) -> tuple[str | None, dict[str, Any]]:
         parts = urlsplit(path)
@@ -391,9 +558,11 @@ class SlackStandIn:
             return next(self._seq)
 
     def _next_ts(self) -> str:
-        """Unique, increasing message ts: 1700000000.000100, 1700000000.000200, ..."""
-        n = self._next_seq() * 100
-        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        """Unique, increasing message ts from the clock, as Slack's are (seconds.microseconds); so a
+        ``conversations.history`` ``oldest`` taken from the sender's clock finds the message."""
+        with self._seq_lock:
+            self._last_ts = max(round(time.time(), 6), round(self._last_ts + 0.000001, 6))
+            return f"{self._last_ts:.6f}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{self._next_seq():08d}"
@@ -416,6 +585,32 @@ class SlackStandIn:
             if key in args:
                 message[key] = args[key]
         return message
+
+    def _history(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = str(a.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        inclusive = _truthy(a.get("inclusive"))
+        oldest = float(a.get("oldest") or 0)
+        latest = float(a.get("latest") or math.inf)
+        limit = max(1, min(int(a.get("limit") or 100), 999))
+        start = int(a.get("cursor") or 0)
+        with self._lock:
+            messages = [dict(m) for m in self._messages.get(channel, [])]
+        def inside(ts: float) -> bool:
+            return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+        found = [m for m in reversed(messages) if inside(float(m["ts"]))]  # newest first
+        if not _truthy(a.get("include_all_metadata")):
+            for m in found:
+                m.pop("metadata", None)
+        page, more = found[start : start + limit], start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _user(self, user_id: str) -> dict[str, Any]:
         email = next((e for e, u in self.users_by_email.items() if u == user_id), None)
@@ -507,6 +702,8 @@ class SlackStandIn:
                 "post_at": a.get("post_at"),
                 "message": self._message(a, self._next_ts()),
             }
+        if m == "conversations.history":
+            return self._history(a)
         if m == "conversations.open":
             if a.get("channel"):
                 return {"ok": True, "channel": {"id": a["channel"]}}
@@ -566,6 +763,11 @@ def _make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             reply = standin._handle(http_method, self.path, headers, body)
+            if reply.drop:  # a connection reset: no status line, nothing
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if isinstance(reply.body, str):
                 payload, content_type = reply.body.encode(), "text/plain; charset=utf-8"
             else:
@@ -620,6 +822,10 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
         else:
             fields[name] = Upload(filename, part.get_content_type(), content)
     return fields
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def _maybe_json(value: Any) -> Any:
