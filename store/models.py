@@ -340,6 +340,23 @@ class Outbox(SQLModel, table=True):
     result: dict[str, Any] = _json(default_factory=dict)
     created_at: datetime = _created()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set just before a call that could post a message twice (chat.postMessage, a file share) and kept while
+    # Slack's answer is unknown (a timeout, a reset connection, a 5xx, a worker that died mid-call): from
+    # then on the message may be in Slack, and a dispatcher looks in the channel's history before sending
+    # again. Cleared when Slack's answer proves nothing was posted (429, an error answer, a refused connection).
+    in_doubt_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SlackDmChannel(SQLModel, table=True):
+    """The app's DM channel (D...) with a Slack user, as Slack answered a post to the user's id.
+
+    Messages to a person are posted to their user id; reading a DM's history needs the channel id.
+    """
+
+    __tablename__ = "slack_dm_channel"
+    user_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(max_length=32)
+    updated_at: datetime = _created()
 
 
 class ScheduledDelivery(SQLModel, table=True):

@@ -1,10 +1,12 @@
 """The outbox: outgoing Slack calls written in the caller's transaction, claimed and sent by a dispatcher.
 
 Life of a row: pending -> sending (claimed by one dispatcher, with a lease) -> sent | pending again (retry
-later) | failed (gave up; visible to admins). A dispatcher that dies mid-send leaves its rows in `sending`;
-once the lease runs out another dispatcher claims them again, so nothing is lost (at the price of a
-possible duplicate only after a crash). On PostgreSQL, claims use FOR UPDATE SKIP LOCKED so any number of
-dispatchers can run; SQLite serialises writers, so run one there.
+later) | failed (gave up; visible to admins). The lease is short (`DEFAULT_LEASE`) and the dispatcher renews it
+while it works a batch (`renew`, its heartbeat), so a dispatcher that dies mid-send leaves its rows in
+`sending` only until the lease runs out; then another dispatcher claims them again, and nothing is lost.
+Nothing is sent twice either: a row whose earlier call may have reached Slack (`in_doubt_since`) is looked up
+in the channel's history before it is sent again. On PostgreSQL, claims use FOR UPDATE SKIP LOCKED so any
+number of dispatchers can run; SQLite serialises writers, so run one there.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from store.models import Outbox
+from store.models import Outbox, SlackDmChannel
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# A claim lasts this long unless renewed. A live dispatcher renews its claims every few seconds (a heartbeat),
+# so the lease only bounds how long a dead dispatcher's rows wait: about 10 s plus the next poll.
 DEFAULT_LEASE = timedelta(minutes=2)
 # Payload key (stripped before sending) marking a message as an item's card: {"item_id": int, "key": str}, or as
 # a message card {"card": int, "rev": int} (store.cards). The dispatcher records where Slack put a posted card,
@@ -86,6 +90,17 @@ def claim(
     return rows
 
 
+def renew(*, session: Session, worker: str, now: datetime) -> int:
+    """Extend every claim `worker` holds to `now` (its heartbeat). Returns how many rows it holds."""
+    stmt = (
+        update(Outbox)
+        .where(Outbox.status == SENDING, Outbox.claimed_by == worker)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).rowcount or 0
+
+
 def held(*, session: Session, row_id: int, worker: str) -> Outbox | None:
     """The row, if `worker` still holds its claim (a row whose lease ran out may have been taken over)."""
     row = session.get(Outbox, row_id)
@@ -123,6 +138,7 @@ def mark_sent(*, session: Session, row: Outbox, now: datetime, result: dict[str,
     row.sent_at = now
     row.result = result
     row.last_error = None
+    row.in_doubt_since = None
     session.add(row)
 
 
@@ -141,6 +157,28 @@ def mark_failed(*, session: Session, row: Outbox, error: str) -> None:
     row.status = FAILED
     row.last_error = error
     session.add(row)
+
+
+def dm_channel(*, session: Session, user_id: str) -> str | None:
+    """The app's DM channel with `user_id`, if Slack has told us (see `remember_dm_channel`)."""
+    row = session.get(SlackDmChannel, user_id)
+    return row.channel_id if row is not None else None
+
+
+def remember_dm_channel(*, session: Session, user_id: str, channel_id: str, now: datetime) -> None:
+    """Keep the DM channel id Slack answered for a post to `user_id` (history lookups need the D... id)."""
+    row = session.get(SlackDmChannel, user_id)
+    if row is not None:
+        if row.channel_id != channel_id:
+            row.channel_id, row.updated_at = channel_id, now
+            session.add(row)
+        return
+    try:
+        with session.begin_nested():  # two dispatchers learning the same DM at once: the second is a no-op
+            session.add(SlackDmChannel(user_id=user_id, channel_id=channel_id, updated_at=now))
+            session.flush()
+    except IntegrityError:
+        pass
 
 
 def failed_rows(*, session: Session, limit: int = 50) -> list[Outbox]:

@@ -101,7 +101,8 @@ def test_concurrent_enqueue_of_the_same_key_loses_without_breaking_the_caller(en
 
 def test_claim_takes_due_rows_oldest_first_up_to_the_limit(engine, clock) -> None:
     ids = [enqueue(engine, clock, "chat.postMessage", {"n": n}) for n in range(4)]
-    future = enqueue(engine, clock, "chat.postMessage", {"n": "future"}, not_before=T0 + timedelta(minutes=1))
+    soon = T0 + repo.DEFAULT_LEASE / 2  # due later, while the first claims still hold
+    future = enqueue(engine, clock, "chat.postMessage", {"n": "future"}, not_before=soon)
 
     with Session(engine, expire_on_commit=False) as session:
         rows = repo.claim(session=session, worker="w1", now=T0, limit=3)
@@ -111,7 +112,7 @@ def test_claim_takes_due_rows_oldest_first_up_to_the_limit(engine, clock) -> Non
 
     assert claim_ids(engine, worker="w2") == [ids[3]]
     assert claim_ids(engine, worker="w2") == []
-    assert claim_ids(engine, worker="w2", now=T0 + timedelta(minutes=1)) == [future]
+    assert claim_ids(engine, worker="w2", now=soon) == [future]
 
 
 def test_sent_and_failed_rows_are_never_claimed(engine, clock) -> None:
