@@ -23,7 +23,7 @@ from store.models import Outbox, SlackDmChannel
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # A claim lasts this long unless renewed. A live dispatcher renews its claims every few seconds (a heartbeat),
 # so the lease only bounds how long a dead dispatcher's rows wait: about 10 s plus the next poll.
-DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_LEASE = timedelta(seconds=10)
 # Payload key (stripped before sending) marking a message as an item's card: {"item_id": int, "key": str}, or as
 # a message card {"card": int, "rev": int} (store.cards). The dispatcher records where Slack put a posted card,
 # and a chat.update of the card is sent there.

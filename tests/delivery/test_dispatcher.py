@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.delivery.dispatcher import Dispatcher, _backoff
+from bot.delivery.dispatcher import DOUBT_NOTE, Dispatcher, _backoff, outbox_metadata
 from store import outbox as repo
 from store.outbox import FAILED, PENDING, SENDING, SENT
 from tests.standin import SlackStandIn
@@ -33,8 +33,13 @@ def texts(slack: SlackStandIn, method: str) -> list[str]:
 
 
 def delivered(slack: SlackStandIn) -> list[tuple[str, str]]:
-    """(method, text) of every call Slack answered with success, in the order they arrived."""
-    return [(c.method, c.args.get("text")) for c in slack.calls if c.status == 200 and c.fault is None]
+    """(method, text) of every message call Slack answered with success, in the order they arrived (history
+    lookups and DM opens left out)."""
+    return [
+        (c.method, c.args.get("text"))
+        for c in slack.calls
+        if c.status == 200 and c.fault is None and not c.method.startswith("conversations.")
+    ]
 
 
 def failed_ids(engine: Engine) -> list[int]:
@@ -59,7 +64,8 @@ def test_enqueued_row_is_sent_once_and_marked_sent(engine, dispatcher, slack, cl
 
     assert (stats.sent, stats.retried, stats.failed, stats.deferred) == (1, 0, 0, 0)
     call = slack.last("chat.postMessage")
-    assert call.args == {"channel": "C1", "text": "hello"}
+    assert call.args == {"channel": "C1", "text": "hello", "metadata": outbox_metadata(row_id)}
+    assert call.args["metadata"] == {"event_type": "cstbot_outbox", "event_payload": {"outbox_id": row_id}}
     assert call.token == TOKEN
     row = get(engine, row_id)
     assert row.status == SENT
@@ -67,6 +73,7 @@ def test_enqueued_row_is_sent_once_and_marked_sent(engine, dispatcher, slack, cl
     assert row.sent_at == T0
     assert row.attempts == 1
     assert row.last_error is None
+    assert row.in_doubt_since is None
 
     assert not dispatcher.run_once()
     clock.advance(minutes=10)  # well past the claim lease: a sent row is never claimed again
@@ -91,9 +98,9 @@ def test_dedupe_key_sends_one_message(engine, dispatcher, slack, clock) -> None:
 
 
 def test_keys_starting_with_underscore_never_reach_slack(engine, dispatcher, slack, clock) -> None:
-    enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "hi", "_trace": {"why": "test"}})
+    row_id = enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "hi", "_trace": {"why": "test"}})
     dispatcher.run_once()
-    assert slack.last("chat.postMessage").args == {"channel": "C1", "text": "hi"}
+    assert slack.last("chat.postMessage").args == {"channel": "C1", "text": "hi", "metadata": outbox_metadata(row_id)}
 
 
 # --- rate limits -----------------------------------------------------------------------------------------
@@ -153,11 +160,17 @@ def test_server_errors_are_retried_with_exponential_backoff(engine, dispatcher, 
         clock.now = row.next_attempt_at
 
     assert delays == [timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)]
-    assert errors == ["HTTP 500 internal_server_error", "HTTP 503 service_unavailable", "HTTP 503 service_unavailable"]
+    # A 5xx may come after Slack posted the message: each retry first reads the channel's history.
+    assert errors == [
+        "HTTP 500 internal_server_error" + DOUBT_NOTE,
+        "HTTP 503 service_unavailable" + DOUBT_NOTE,
+        "HTTP 503 service_unavailable" + DOUBT_NOTE,
+    ]
     assert dispatcher.run_once().sent == 1
     row = get(engine, row_id)
     assert (row.status, row.attempts, row.last_error) == (SENT, 4, None)
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [500, 503, 503, 200]
+    assert len(slack.calls_to("conversations.history")) == 3
 
 
 def test_backoff_doubles_up_to_fifteen_minutes() -> None:
@@ -170,7 +183,7 @@ def test_retryable_slack_error_is_retried(engine, dispatcher, slack, clock) -> N
     slack.error_next("chat.postMessage", "internal_error")  # HTTP 200, ok: false, not a permanent error
     assert dispatcher.run_once().retried == 1
     row = get(engine, row_id)
-    assert (row.status, row.last_error) == (PENDING, "HTTP 200 internal_error")
+    assert (row.status, row.last_error) == (PENDING, "HTTP 200 internal_error" + DOUBT_NOTE)
     clock.advance(seconds=5)
     assert dispatcher.run_once().sent == 1
 
@@ -180,7 +193,7 @@ def test_timeout_is_retried(engine, slack, clock) -> None:
     client = WebClient(base_url=slack.base_url, token=TOKEN, timeout=0.2)
     dispatcher = Dispatcher(engine=engine, client=client, clock=clock)
     row_id = enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "slow"})
-    slack.timeout_next("chat.postMessage")
+    slack.timeout_next("chat.postMessage", posted=False)  # Slack never got it (tests/faults: when it did)
 
     stats = dispatcher.run_once()
     slack.release_held()
@@ -254,7 +267,7 @@ def test_gives_up_after_give_up_after(engine, dispatcher, slack, clock, caplog) 
 
     row = get(engine, row_id)
     assert row.status == FAILED
-    assert row.last_error == "gave up after 3 attempts: HTTP 500 internal_server_error"
+    assert row.last_error == "gave up after 3 attempts: HTTP 500 internal_server_error" + DOUBT_NOTE
     assert failed_ids(engine) == [row_id]
     [logged] = outbox_errors(caplog)
     assert "gave up after 3 attempts" in logged
@@ -400,20 +413,22 @@ def test_card_update_is_skipped_when_its_post_failed(engine, dispatcher, slack, 
 
 
 def test_row_left_sending_is_claimed_again_after_the_lease(engine, dispatcher, slack, clock) -> None:
+    """Claimed, never prepared (the dispatcher died before its call): taken over and sent, no lookup needed."""
     row_id = enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "orphan"})
     with Session(engine, expire_on_commit=False) as session:  # a dispatcher that claims, then dies
         assert [r.id for r in repo.claim(session=session, worker="crashed", now=clock())] == [row_id]
 
-    clock.advance(minutes=1, seconds=59)
+    clock.advance(seconds=repo.DEFAULT_LEASE.total_seconds() - 1)
     assert not dispatcher.run_once()
     row = get(engine, row_id)
-    assert (row.status, row.claimed_by) == (SENDING, "crashed")
+    assert (row.status, row.claimed_by, row.in_doubt_since) == (SENDING, "crashed", None)
 
-    clock.advance(seconds=1)  # the 2 min lease has run out
+    clock.advance(seconds=1)  # the lease has run out
     assert dispatcher.run_once().sent == 1
     row = get(engine, row_id)
     assert (row.status, row.claimed_by, row.attempts) == (SENT, "test-dispatcher", 2)
     assert texts(slack, "chat.postMessage") == ["orphan"]
+    assert slack.calls_to("conversations.history") == []
 
 
 class _StopOnWait(threading.Event):
