@@ -169,9 +169,13 @@ def test_manifest_lists_exactly_what_the_app_uses():
     assert http["features"]["slash_commands"][0]["url"] == "https://bot.example.org/slack/events"
     assert http["features"]["shortcuts"][0]["callback_id"] == Callback.SEND_TO_FACILITATOR
     assert set(http["oauth_config"]["scopes"]["bot"]) == {
+        "channels:history",  # the outbox looks before re-sending after an unclear answer
         "chat:write",
         "commands",
         "files:read",
+        "groups:history",
+        "im:history",
+        "im:write",
         "files:write",
         "users:read",
         "users:read.email",
