@@ -10,7 +10,7 @@ import threading
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import WORKER_LANES, Dispatcher
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack.client import make_client
@@ -57,7 +57,8 @@ class Worker:
     def __init__(self, deps: Deps, *, scheduler: bool = True) -> None:
         self.deps = deps
         self.stop_event = threading.Event()
-        self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=deps.clock, worker=worker_name())
+        self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=deps.clock, worker=worker_name(),
+                                     lanes=WORKER_LANES)
         self._thread: threading.Thread | None = None
         self._scheduler = None
         self._with_scheduler = scheduler

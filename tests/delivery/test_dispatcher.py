@@ -463,3 +463,36 @@ def test_run_forever_survives_a_failed_batch(engine, dispatcher, slack, clock, c
     assert len(batches) == 3
     assert texts(slack, "chat.postMessage") == ["x"]
     assert any("batch failed" in m for m in outbox_errors(caplog))
+
+
+# --- lanes: items sent side by side ------------------------------------------------------------------------
+
+
+def test_lanes_send_items_side_by_side_each_in_order(engine, slack, clock) -> None:
+    client = WebClient(base_url=slack.base_url, token=TOKEN, timeout=30)  # a call waits for another to arrive
+    dispatcher = Dispatcher(engine=engine, client=client, clock=clock, worker="laned", lanes=4)
+    items = [make_item(engine) for _ in range(3)]
+    for n in range(2):
+        for i, item_id in enumerate(items):
+            enqueue(engine, clock, "chat.postMessage", {"channel": f"U{i}", "text": f"item{i}-{n}"}, item_id=item_id)
+    enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "no item"})
+    together = threading.Barrier(2, timeout=20)  # the first two calls meet only if they are in flight at once
+    met, arrived, lock = [], [], threading.Lock()
+
+    def answer(call):
+        with lock:
+            arrived.append(call)
+            among_first_two = len(arrived) <= 2
+        if among_first_two:
+            met.append(together.wait())
+        return {"ok": True, "channel": call.args["channel"], "ts": slack._next_ts()}
+
+    slack.respond("chat.postMessage", answer)
+    stats = dispatcher.run_once()
+
+    assert (stats.sent, stats.retried, stats.deferred) == (7, 0, 0)
+    assert sorted(met) == [0, 1]
+    sent = texts(slack, "chat.postMessage")
+    assert sorted(sent) == sorted([f"item{i}-{n}" for i in range(3) for n in range(2)] + ["no item"])
+    for i in range(3):
+        assert [t for t in sent if t.startswith(f"item{i}-")] == [f"item{i}-0", f"item{i}-1"]
