@@ -101,6 +101,24 @@ def renew(*, session: Session, worker: str, now: datetime) -> int:
     return session.execute(stmt).rowcount or 0
 
 
+def hurry(*, session: Session, method: str, now: datetime, max_attempts: int) -> int:
+    """Make `method`'s rows waiting out a retry backoff due now (Slack works again: no reason to wait), except
+    rows that failed more than `max_attempts` times, which keep their backoff. Returns how many."""
+    stmt = (
+        update(Outbox)
+        .where(
+            Outbox.status == PENDING,
+            Outbox.method == method,
+            Outbox.next_attempt_at > now,
+            Outbox.attempts > 0,
+            Outbox.attempts <= max_attempts,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).rowcount or 0
+
+
 def held(*, session: Session, row_id: int, worker: str) -> Outbox | None:
     """The row, if `worker` still holds its claim (a row whose lease ran out may have been taken over)."""
     row = session.get(Outbox, row_id)

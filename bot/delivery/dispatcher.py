@@ -2,7 +2,8 @@
 
 - HTTP 429: the row (and every other row for that method) waits for Retry-After; the attempt is not held
   against the row, since nothing was wrong with it.
-- 5xx, timeouts, connection errors: retried with exponential backoff (5 s, 10 s, 20 s ... capped at 15 min).
+- 5xx, timeouts, connection errors: retried with exponential backoff (5 s, 10 s, 20 s ... capped at 15 min);
+  once a call of the same method succeeds again, the rows waiting out such a backoff are sent at once.
 - Errors that a retry cannot fix (channel_not_found, invalid_blocks, ...): failed at once.
 - Anything still failing `give_up_after` (default 24 h) after it was written: failed.
 Failed rows stay in the table, are logged at ERROR and shown to admins on their App Home.
@@ -72,6 +73,11 @@ HISTORY_MARGIN = timedelta(minutes=2)
 HISTORY_PAGE = 200  # Slack's advice: no more than 200 messages a page
 HISTORY_PAGES = 5  # a DM or a summaries channel holds far fewer messages in a few minutes
 WORKER_LANES = 8  # items a `cstbot worker` sends at the same time; each item's messages stay in order
+# When a method works again after failures, its rows waiting out a backoff are sent now rather than up to 15 min
+# later (at most once per HURRY_EVERY, and not rows that failed more than HURRY_MAX_ATTEMPTS times: a message
+# Slack keeps refusing on its own keeps its backoff).
+HURRY_EVERY = timedelta(seconds=10)
+HURRY_MAX_ATTEMPTS = 6
 
 # Slack errors no retry will fix: the payload or its target is wrong.
 PERMANENT_ERRORS = frozenset(
@@ -280,6 +286,8 @@ class Dispatcher:
     heartbeat_every: float = 3.0  # seconds; well inside the lease
     lanes: int = 1  # items sent at the same time (`cstbot worker`: WORKER_LANES)
     _paused: dict[str, datetime] = field(default_factory=dict)
+    _failing: dict[str, datetime] = field(default_factory=dict)  # method -> last retryable failure
+    _hurried: dict[str, datetime] = field(default_factory=dict)  # method -> last time its waiting rows were hurried
     _history: _History = field(default_factory=_History)
     heartbeat: Heartbeat | None = None  # the running one, while a batch is worked
 
@@ -573,6 +581,7 @@ class Dispatcher:
                     result = {"channel": attempt.channel_id, "files": [f["id"] for f in attempt.uploaded or []]}
                 self._sent(session, row, attempt, result)
                 stats.sent += 1
+                self._hurry(session, attempt.method, now)
                 return
             doubtful = shared and attempt.method in POSTS and _maybe_done(error)
             if attempt.method in POSTS and not doubtful:
@@ -622,7 +631,20 @@ class Dispatcher:
             why = f"HTTP {status} {error}".strip() + (DOUBT_NOTE if doubtful else "")
             self._retry_or_fail(session, row, now, why, stats)
 
+    def _hurry(self, session: Session, method: str, now: datetime) -> None:
+        """`method` works again after failing: its rows waiting out a backoff need not wait any longer."""
+        if method not in self._failing or self._paused.get(method, now) > now:
+            return
+        if now - self._hurried.get(method, datetime.min.replace(tzinfo=now.tzinfo)) < HURRY_EVERY:
+            return
+        self._hurried[method] = now
+        del self._failing[method]
+        hurried = repo.hurry(session=session, method=method, now=now, max_attempts=HURRY_MAX_ATTEMPTS)
+        if hurried:
+            log.warning("outbox: %s works again; %d rows waiting to be retried are sent now", method, hurried)
+
     def _retry_or_fail(self, session: Session, row: Outbox, now: datetime, error: str, stats: DispatchStats):
+        self._failing[row.method] = now
         if now - row.created_at >= self.give_up_after:
             self._fail(session, row, f"gave up after {row.attempts} attempts: {error}", stats)
             return

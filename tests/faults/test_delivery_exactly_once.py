@@ -449,3 +449,35 @@ def test_client_never_repeats_a_post_on_a_reset_connection_but_repeats_an_edit(s
     slack.reset_next("chat.update", posted=True)
     assert client.chat_update(channel="C1", ts=slack.messages("C1")[0]["ts"], text="edited")["ok"]
     assert len(slack.calls_to("chat.update")) == 2  # an edit is safe to repeat
+
+
+# --- after an outage ---------------------------------------------------------------------------------------
+
+
+def test_rows_waiting_out_a_backoff_go_as_soon_as_slack_works_again(engine, dispatcher, slack, clock) -> None:
+    """Slack failed a row four times (its next try is 40 s away); as soon as another message goes through,
+    the row is sent too, not 40 s (or, after a long outage, 15 min) later. A row Slack refused many more times
+    keeps its backoff."""
+    stuck = enqueue(engine, clock, "chat.postMessage", {"channel": "C1", "text": "stuck"})
+    stubborn = enqueue(engine, clock, "chat.postMessage", {"channel": "C2", "text": "stubborn"},
+                       not_before=clock() + timedelta(hours=1))
+    with Session(engine) as session:
+        session.get(repo.Outbox, stubborn).attempts = 7  # it has failed on its own for a long while
+        session.commit()
+    slack.fail_next("chat.postMessage", status=503, times=4)
+    for _ in range(3):
+        assert dispatcher.run_once().retried == 1
+        clock.now = get(engine, stuck).next_attempt_at
+    assert dispatcher.run_once().retried == 1  # the 4th failure of `stuck`
+    waiting_until = get(engine, stuck).next_attempt_at
+    assert waiting_until - clock() == timedelta(seconds=40)
+    stubborn_until = get(engine, stubborn).next_attempt_at
+
+    clock.advance(seconds=1)
+    fresh = enqueue(engine, clock, "chat.postMessage", {"channel": "C3", "text": "fresh"})
+    assert dispatcher.run_once().sent == 1  # Slack works again
+    assert get(engine, stuck).next_attempt_at == clock()
+    assert get(engine, stubborn).next_attempt_at == stubborn_until
+    assert dispatcher.run_once().sent == 1
+    assert [get(engine, i).status for i in (stuck, fresh)] == [SENT, SENT]
+    assert get(engine, stuck).sent_at < waiting_until
