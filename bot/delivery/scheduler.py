@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import DBAPIError
 
 from bot.coaching_log.scheduled import run_reminders
 from bot.deps import Deps
@@ -113,12 +114,25 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
     return scheduler
 
 
-def start_scheduler(deps: Deps) -> BackgroundScheduler:
+def start_scheduler(deps: Deps, *, paused: bool = False) -> BackgroundScheduler:
+    """Build and start the scheduler (`paused`: its thread runs no job, for tests).
+
+    Two workers starting at the same moment on a new database both create the job store's table; on
+    PostgreSQL the slower CREATE TABLE fails (a unique violation in the catalog) although the table is there.
+    The loser starts again, once, and finds the table."""
     global _current
     _current = deps
-    scheduler = build_scheduler(deps)
-    scheduler.start()
-    return scheduler
+    for attempt in (1, 2):
+        scheduler = build_scheduler(deps)
+        try:
+            scheduler.start(paused=paused)
+            return scheduler
+        except DBAPIError as exc:
+            if attempt == 2:
+                raise
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            log.info("scheduler: another process created the job store meanwhile (%s); starting again", reason)
+    raise AssertionError("unreachable")
 
 
 def next_runs(settings: Settings, now: datetime) -> list[tuple[str, str, datetime | None]]:

@@ -98,3 +98,4 @@ def test_a_bug_in_a_batch_is_logged_with_its_traceback_once(engine, caplog, monk
     assert [r.levelname for r in logged] == ["ERROR", "WARNING"]
     assert "batch failed" in logged[0].getMessage() and logged[0].exc_info is not None
     assert logged[1].getMessage() == "outbox dispatcher dispatcher: batches work again after 5 s (5 failed)"
+
