@@ -41,7 +41,7 @@ def available_actions(
     actions: list[EventKind] = []
     if state.shared and person_id in state.holders:
         actions.append(EventKind.TAKEN)  # the first click owns it; answering comes after (admins too)
-        if state.asker_id == person_id or is_admin:
+        if _may_withdraw(state, person_id, is_admin):
             actions.append(EventKind.WITHDRAWN)
         return tuple(actions)
     if state.kind is ItemKind.TRAINING:
@@ -64,9 +64,14 @@ def available_actions(
         actions.append(EventKind.REASSIGNED)
         if protocol.training is not None and state.kind in (ItemKind.DISTRICT, ItemKind.QUESTION):
             actions.append(EventKind.CONVERTED)  # "This is a training request"
-    if state.asker_id == person_id or is_admin:
+    if _may_withdraw(state, person_id, is_admin):
         actions.append(EventKind.WITHDRAWN)
     return tuple(dict.fromkeys(actions))
+
+
+def _may_withdraw(state: ItemState, person_id: int, is_admin: bool) -> bool:
+    """The asker or an admin; a missing report (compliance) only an admin: its asker is who owes the report."""
+    return is_admin or (state.asker_id == person_id and state.kind is not ItemKind.COMPLIANCE)
 
 
 def involved(state: ItemState, person_id: int, directory: Directory) -> bool:

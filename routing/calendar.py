@@ -272,3 +272,7 @@ class BusinessCalendar:
 
     def after_month_end(self, month: str | date, days: int) -> datetime:
         return business_days_after_month_end(month, days, self.tz, self.holidays, at=self.day_end).astimezone(UTC)
+
+    def morning_after_month_end(self, month: str | date, days: int) -> datetime:
+        """The start of the `days`-th business day after `month` ends (UTC)."""
+        return business_days_after_month_end(month, days, self.tz, self.holidays, at=self.day_start).astimezone(UTC)

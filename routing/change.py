@@ -20,6 +20,7 @@ from routing.model import (
     Decision,
     Effect,
     Event,
+    ItemKind,
     ItemState,
     Notice,
     Notify,
@@ -62,6 +63,8 @@ class Context:
 
 
 _CURRENT = object()  # audit(): "the owner as it is now"
+# What an asker hears about their item; a compliance item's asker (who owes the report) is not told.
+ASKER_NOTICES = frozenset({Notice.ASKER_STATUS, Notice.ANSWER_TO_ASKER, Notice.NO_ROUTE})
 _FIELDS = tuple(f.name for f in fields(ItemState))
 
 
@@ -149,6 +152,8 @@ class Change:
         """Tell someone; the context describes the item as it stands after the whole decision."""
         if recipient is None:
             return
+        if notice in ASKER_NOTICES and recipient == self.peek("asker_id") and self.peek("kind") is ItemKind.COMPLIANCE:
+            return  # a missing report's "asker" owes the report: they had the reminders, not the item's progress
         self.effects.append(_Pending(recipient, notice, extra))
 
     def common_context(self) -> dict[str, Any]:

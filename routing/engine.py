@@ -1,8 +1,9 @@
 """The routing engine: `decide(state, event, directory, protocol) -> Decision`. Pure: no I/O, no clock.
 
 One handler per EventKind (the HANDLERS table). Chains (question, update, district) live in routing.chains,
-trainer matching in routing.training; this module checks what is common (the item exists, is open, the event's
-time is aware, the actor may act) and dispatches. Every state change carries at least one Audit effect.
+trainer matching in routing.training, missing reports (compliance items) in routing.compliance; this module
+checks what is common (the item exists, is open, the event's time is aware, the actor may act) and dispatches.
+Every state change carries at least one Audit effect.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from types import MappingProxyType
 
-from routing import chains, training
+from routing import chains, compliance, training
 from routing.change import Change, Context, pending_asked, release_pending, require_owner
 from routing.directory import Directory
 from routing.errors import Refused
@@ -21,12 +22,13 @@ from routing.vocabulary import unknown_message
 
 Handler = Callable[[ItemState | None, Context], Change]
 
-CREATING = frozenset({EventKind.ASKED, EventKind.REDIRECTED})
+CREATING = frozenset({EventKind.ASKED, EventKind.REDIRECTED, EventKind.REPORT_MISSING})
 
 
 def decide(state: ItemState | None, event: Event, directory: Directory, protocol: Protocol) -> Decision:
-    """The item's new state and the effects of `event`. `state` is None only for ASKED and REDIRECTED.
+    """The item's new state and the effects of `event`.
 
+    `state` is None only for ASKED, REDIRECTED and REPORT_MISSING.
     `protocol` must be the one the item started under (ProtocolBook.get(state.protocol_version)).
     Raises Refused (with a polite message) when the actor may not do this now.
     """
@@ -197,6 +199,9 @@ def _taken(state: ItemState | None, ctx: Context) -> Change:
 def _withdrawn(state: ItemState | None, ctx: Context) -> Change:
     assert state is not None
     actor = ctx.event.actor_id
+    if state.kind is ItemKind.COMPLIANCE and not ctx.is_admin(actor):
+        raise Refused("not_asker", "Only an admin can withdraw a missing-report item; it closes by itself when the "
+                                   "report comes in, or its owner can answer it.")
     if actor != state.asker_id and not ctx.is_admin(actor):
         raise Refused("not_asker", "Only the person who asked (or an admin) can withdraw it.")
     change = Change(ctx, state, state)
@@ -212,6 +217,15 @@ def _withdrawn(state: ItemState | None, ctx: Context) -> Change:
 
 
 # --- the scheduler's events ----------------------------------------------------------------------------------
+
+
+def _report_missing(state: ItemState | None, ctx: Context) -> Change:
+    return compliance.missing(ctx)
+
+
+def _report_in(state: ItemState | None, ctx: Context) -> Change:
+    assert state is not None
+    return compliance.report_in(ctx, state)
 
 
 def _deadline_passed(state: ItemState | None, ctx: Context) -> Change:
@@ -265,5 +279,7 @@ HANDLERS: Mapping[EventKind, Handler] = MappingProxyType(
         EventKind.WITHDRAWN: _withdrawn,
         EventKind.TAKEN: _taken,
         EventKind.CONVERTED: _converted,
+        EventKind.REPORT_MISSING: _report_missing,
+        EventKind.REPORT_IN: _report_in,
     }
 )

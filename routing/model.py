@@ -22,6 +22,10 @@ class ItemKind(StrEnum):
     UPDATE = "update"  # updates and other relevant information: same chain as questions by default
     DISTRICT = "district"  # a district request (from district staff, or redirected by a member)
     TRAINING = "training"  # a district request for training: trainer matching
+    # A monthly report still missing some business days after it was due (a team's coaching log, a lead's CST
+    # update): the scheduler opens it, routed up the chain from the person who owes the report
+    # (routing.compliance); it closes by itself when the report comes in.
+    COMPLIANCE = "compliance"
 
 
 class Status(StrEnum):
@@ -30,6 +34,7 @@ class Status(StrEnum):
     MATCHED = "matched"  # a trainer was matched
     UNMATCHED = "unmatched"  # every matching stage passed without a match and the protocol has no last resort
     WITHDRAWN = "withdrawn"  # the asker (or an admin) took it back
+    RESOLVED = "resolved"  # a compliance item whose report came in: it closed by itself
     UNROUTABLE = "unroutable"  # nobody could own it: the asker was told whom to contact instead
     CLOSED = "closed"  # closed outside the protocol (by the shell, e.g. an admin clean-up); never set by the engine
 
@@ -52,6 +57,8 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"  # the asker takes it back
     TAKEN = "taken"  # a holder of a shared tier takes the item: the first one owns it
     CONVERTED = "converted"  # the owner makes a question or district request a training request (topics)
+    REPORT_MISSING = "report_missing"  # the scheduler: a report is still missing; creates a compliance item
+    REPORT_IN = "report_in"  # the report a compliance item is about came in (submitted, sent): it closes
 
 
 class AuditKind(StrEnum):
@@ -75,6 +82,7 @@ class AuditKind(StrEnum):
     SHARED = "shared"
     TAKEN = "taken"
     CONVERTED = "converted"
+    RESOLVED = "resolved"  # a compliance item closed by itself: its report came in
 
 
 class Notice(StrEnum):
@@ -247,6 +255,9 @@ def _from_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value is not None else None
 
 
+DATETIME_FIELDS = ("deadline_at", "remind_at", "opened_at", "closed_at", "report_due_at")
+
+
 @dataclass(frozen=True, slots=True)
 class ItemState:
     """Everything the engine knows about one item. The shell stores it (`to_dict()`) in `item.state`."""
@@ -289,6 +300,13 @@ class ItemState:
     next_asked: tuple[int, ...] = ()  # at an offers stage: asked only if those asked first decline or time runs out
     referred_to: tuple[int, ...] = ()  # the last resort: who was told (the district's RPDC director)
     converted_from: str | None = None  # the kind it was before the owner made it a training request
+    # A compliance item: which report is missing (routing.compliance.REPORTS), for which month ("YYYY-MM"), when it
+    # was due, and who made it come in (submitted the log, sent the update) once it did. Its `asker_id` is the
+    # person who owes the report (the team's facilitator, the lead); they are never told about the item.
+    report: str | None = None
+    month: str | None = None
+    report_due_at: datetime | None = None
+    resolved_by: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -302,7 +320,7 @@ class ItemState:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: enums as values, datetimes as ISO strings, tuples as lists."""
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in ("deadline_at", "remind_at", "opened_at", "closed_at"):
+        for name in DATETIME_FIELDS:
             data[name] = _iso(data[name])
         data["kind"] = self.kind.value
         data["status"] = self.status.value
@@ -325,7 +343,7 @@ class ItemState:
     def from_dict(cls, data: Mapping[str, Any]) -> ItemState:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        for name in ("deadline_at", "remind_at", "opened_at", "closed_at"):
+        for name in DATETIME_FIELDS:
             values[name] = _from_iso(values.get(name))
         values["kind"] = ItemKind(values["kind"])
         values["status"] = Status(values["status"])
@@ -361,6 +379,12 @@ class Event:
     days: float | None = None
     allocation_left: float | None = None
     confirm_over: bool = False
+    # REPORT_MISSING: which report (routing.compliance.REPORTS), its month and due moment, the team (coaching log)
+    # and who owes it (`requester_id`: the team's facilitator, the lead).
+    report: str | None = None
+    month: str | None = None
+    due_at: datetime | None = None
+    team_id: int | None = None
 
 
 # --- effects -------------------------------------------------------------------------------------------------

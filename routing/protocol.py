@@ -212,6 +212,10 @@ class Reporting:
     log_remind_days_before: int
     lead_update_due_days: int  # monthly lead facilitator update to the management team
     lead_update_label: str = "monthly update"  # what the protocol calls it ("CST update")
+    # A report still missing this many business days after its due day becomes a compliance item one tier up the
+    # chain (routing.compliance): a team's log goes to the lead facilitator, a lead's update to the management team.
+    log_escalate_after_days: int = 3
+    lead_update_escalate_after_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -324,6 +328,17 @@ class Protocol:
 
     def lead_update_due_at(self, month: str | date) -> datetime:
         return self.calendar.after_month_end(month, self.reporting.lead_update_due_days)
+
+    def log_escalate_at(self, month: str | date) -> datetime:
+        """When a team's log for `month` still missing becomes a compliance item: the start of the business day
+        after the `log_escalate_after_days`-th business day past the due day (UTC)."""
+        return self.calendar.morning_after_month_end(
+            month, self.reporting.log_due_days + self.reporting.log_escalate_after_days + 1)
+
+    def lead_update_escalate_at(self, month: str | date) -> datetime:
+        """The same for a lead's monthly update (`lead_update_escalate_after_days`)."""
+        return self.calendar.morning_after_month_end(
+            month, self.reporting.lead_update_due_days + self.reporting.lead_update_escalate_after_days + 1)
 
 
 class ProtocolBook:

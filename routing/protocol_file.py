@@ -10,7 +10,7 @@ is another state's chain on the same engine. The format, in short (see the shipp
     calendar: {country: US, subdivision: MO, business_hours: {start: "08:00", end: "17:00"}, closed: [dates]}
     labels: {facilitator: CST facilitator, lead: Lead facilitator, ...}     # display names of roles
     defaults: {remind_before_hours: 4}
-    chains:                            # question, update, district
+    chains:                            # question, update, district (and compliance: optional)
       question:
         label: Question
         entry: {member: facilitator, facilitator: lead, lead: management}    # asker role -> first tier
@@ -39,8 +39,14 @@ is another state's chain on the same engine. The format, in short (see the shipp
                 rpdc_directors: {label: RPDC directors, singular: RPDC director}, area_supervisors: ...}
 
     topics: {standards: default, expertise: default}                          # or lists
-    reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2},
-                lead_update: {due_business_days_after_month_end: 10, label: CST update}}
+    reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2,
+                      escalate_after_days: 3},       # still missing 3 business days after: the lead's item
+                lead_update: {due_business_days_after_month_end: 10, label: CST update,
+                              escalate_after_days: 3}}  # the management team's item
+
+A report still missing `escalate_after_days` after its due day becomes a compliance item (routing.compliance)
+routed on `chains.compliance` when the file has one (its `entry` must name the facilitator and lead tiers: where a
+team's log and a lead's update go), else on the question chain under the label "Missing report".
 
 Resolvers: `team_facilitator` (the item's team's facilitator), `team_members` (everyone on the item's team,
 and the support team, whose advisory resources span all teams),
@@ -92,6 +98,10 @@ from routing.protocol import (
 )
 
 DEFAULT_PROTOCOL = "missouri-cst.yaml"
+DEFAULT_ESCALATE_AFTER_DAYS = 3  # reporting.*.escalate_after_days
+# A month's reports are checked during the month after it: every month has at least this many business days.
+LATEST_ESCALATION_DAY = 15
+COMPLIANCE_LABEL = "Missing report"  # a compliance item's kind, when the file has no `chains.compliance`
 
 
 # --- loading --------------------------------------------------------------------------------------------------
@@ -428,7 +438,22 @@ class _Parser:
             flat = self.flatten(kind, bodies, links, path)
             entry = self.entry(body.get("entry"), _join(path, "entry"), flat)
             chains[ItemKind(kind)] = Chain(ItemKind(kind), label, MappingProxyType(entry), flat)
+        self.compliance_chain(chains, "compliance" in spec)
         return chains
+
+    def compliance_chain(self, chains: dict[ItemKind, Chain], given: bool) -> None:
+        """Where a missing report goes: `chains.compliance` when the file has one (its entry must name where a
+        facilitator's and a lead's report go), else the question chain under the label "Missing report"."""
+        compliance = chains.get(ItemKind.COMPLIANCE)
+        if compliance is not None:
+            for role in (Role.FACILITATOR, Role.LEAD):
+                if role not in compliance.entry:
+                    self.add("chains.compliance.entry",
+                             f"must say where a missing report owed by a {role.value} goes ({role.value}: TIER)")
+            return
+        question = chains.get(ItemKind.QUESTION)
+        if question is not None and not given:
+            chains[ItemKind.COMPLIANCE] = Chain(ItemKind.COMPLIANCE, COMPLIANCE_LABEL, question.entry, question.tiers)
 
     def tiers(self, node: Any, path: str) -> tuple[Tier, ...]:
         tiers = []
@@ -683,14 +708,14 @@ class _Parser:
             spec.get("log"),
             "reporting.log",
             required=("due_business_days_after_month_end",),
-            optional=("remind_business_days_before",),
+            optional=("remind_business_days_before", "escalate_after_days"),
         )
         lead = self.mapping(
             spec.get("lead_update"), "reporting.lead_update", required=("due_business_days_after_month_end",),
-            optional=("label",),
+            optional=("label", "escalate_after_days"),
         )
         days = "business days after month end"
-        return Reporting(
+        reporting = Reporting(
             log_due_days=self.integer(
                 log.get("due_business_days_after_month_end", 0),
                 "reporting.log.due_business_days_after_month_end",
@@ -710,7 +735,25 @@ class _Parser:
                 what=days,
             ),
             lead_update_label=self.string(lead.get("label"), "reporting.lead_update.label", default="monthly update"),
+            log_escalate_after_days=self.integer(
+                log.get("escalate_after_days", DEFAULT_ESCALATE_AFTER_DAYS), "reporting.log.escalate_after_days",
+                minimum=0, what="business days",
+            ),
+            lead_update_escalate_after_days=self.integer(
+                lead.get("escalate_after_days", DEFAULT_ESCALATE_AFTER_DAYS),
+                "reporting.lead_update.escalate_after_days",
+                minimum=0, what="business days",
+            ),
         )
+        for key, due, after in (("log", reporting.log_due_days, reporting.log_escalate_after_days),
+                                ("lead_update", reporting.lead_update_due_days,
+                                 reporting.lead_update_escalate_after_days)):
+            if due + after + 1 > LATEST_ESCALATION_DAY:
+                self.add(f"reporting.{key}.escalate_after_days",
+                         f"the due day ({due}) plus {after} is too late: a missing report must become a compliance "
+                         f"item within {LATEST_ESCALATION_DAY} business days of month end (the bot checks a "
+                         "month's reports during the month after)")
+        return reporting
 
     def matching(self, node: Any) -> dict[str, float]:
         spec = self.mapping(node, "matching", optional=("weights",))
