@@ -91,16 +91,27 @@ def missing_updates(directory: Directory, sent: Iterable[SentUpdate]) -> list[in
     return [lead.id for lead in leads(directory) if not update_covers(sent, lead.id)]
 
 
-def title(directory: Directory, protocol: Protocol, report: str, month: str, *, team_id: int | None,
-          owed_by: int) -> str:
-    """"Team North's November 2025 coaching log is missing" / "Pat Lee's November 2025 CST update is missing"."""
+def report_name(directory: Directory, protocol: Protocol, report: str, month: str, *, team_id: int | None,
+                owed_by: int) -> str:
+    """"Team North's November 2025 coaching log" / "Pat Lee's November 2025 CST update"."""
     if report == COACHING_LOG:
         team = directory.teams.get(team_id) if team_id is not None else None
         whose = team.name if team is not None else f"team {team_id}"
-        return f"{whose}'s {month_label(month)} coaching log is missing"
+        return f"{whose}'s {month_label(month)} coaching log"
     person = directory.person(owed_by)
     whose = person.label if person is not None else f"person {owed_by}"
-    return f"{whose}'s {month_label(month)} {protocol.reporting.lead_update_label} is missing"
+    return f"{whose}'s {month_label(month)} {protocol.reporting.lead_update_label}"
+
+
+def title(directory: Directory, protocol: Protocol, report: str, month: str, *, team_id: int | None,
+          owed_by: int) -> str:
+    """What a compliance item says: "Team North's November 2025 coaching log is missing"."""
+    return f"{report_name(directory, protocol, report, month, team_id=team_id, owed_by=owed_by)} is missing"
+
+
+def verb(report: str) -> str:
+    """What bringing the report in is called."""
+    return "submitted" if report == COACHING_LOG else "sent"
 
 
 def what(report: str, protocol: Protocol) -> str:
@@ -155,11 +166,10 @@ def report_in(ctx: Context, state: ItemState) -> Change:
     actor = ctx.event.actor_id
     change = Change(ctx, state, state)
     change.close(Status.RESOLVED, resolved_by=actor)
-    verb = "submitted" if state.report == COACHING_LOG else "sent"
     by = f" by {ctx.name(actor)}" if actor is not None else ""
     change.audit(
         AuditKind.RESOLVED,
-        f"The {what(state.report or '', ctx.protocol)} came in ({verb}{by}): closed by itself.",
+        f"The {what(state.report or '', ctx.protocol)} came in ({verb(state.report or '')}{by}): closed by itself.",
         item_kind=ItemKind.COMPLIANCE.value, report=state.report, month=state.month, team_id=state.team_id,
         owed_by=state.asker_id,
     )

@@ -45,6 +45,13 @@ def is_locked(*, session: Session, team_id: int, month: str) -> bool:
     return row is not None and row.status == SUBMITTED
 
 
+def submitted_teams(*, session: Session, month: str) -> dict[int, int | None]:
+    """Team id -> who submitted it, for every team whose log of `month` was submitted (reopened since or not)."""
+    rows = session.exec(select(LogMonth.team_id, LogMonth.submitted_by).where(
+        LogMonth.month == month, LogMonth.submitted_at.is_not(None)))
+    return {team_id: by for team_id, by in rows}
+
+
 def locked_months(*, session: Session, team_ids: tuple[int, ...]) -> frozenset[str]:
     """Months submitted by any of the teams (an entry's team is its district's)."""
     if not team_ids:

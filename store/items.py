@@ -120,8 +120,15 @@ def open_for(*, session: Session, person_id: int) -> list[Item]:
 
 
 def asked_by(*, session: Session, person_id: int, limit: int) -> list[Item]:
-    """The person's own items, newest first."""
-    return list(session.exec(select(Item).where(Item.asker_id == person_id).order_by(Item.id.desc()).limit(limit)))
+    """The person's own items, newest first (not a missing report they owe: they did not ask for it)."""
+    return list(session.exec(select(Item).where(
+        Item.asker_id == person_id, Item.kind != ItemKind.COMPLIANCE.value).order_by(Item.id.desc()).limit(limit)))
+
+
+def open_compliance(*, session: Session) -> list[Item]:
+    """Every open compliance item (a missing report), oldest first: a few per month at most."""
+    return list(session.exec(select(Item).where(
+        Item.kind == ItemKind.COMPLIANCE.value, Item.status == Status.OPEN.value).order_by(Item.id)))
 
 
 # --- cards -------------------------------------------------------------------------------------------------

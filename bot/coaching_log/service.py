@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.coaching_log import modals
+from bot.compliance import service as compliance
 from bot.deps import Deps
 from bot.ids import Block, Callback
 from bot.items.modals import note_modal
@@ -22,6 +23,7 @@ from bot.slack.format import slack_date
 from bot.slack.forms import NoteForm, metadata
 from bot.slack.replies import Submission, message_modal
 from routing.coaching_log import Field, context_for, may_edit, may_manage, month_label, month_of, teams_of, validate
+from routing.compliance import COACHING_LOG
 from routing.directory import Directory, Person, Role
 from routing.errors import CstbotError
 from store import coaching_log as repo
@@ -161,6 +163,8 @@ def submit_month(deps: Deps, directory: Directory, person: Person, view: dict[st
         except repo.MonthLocked:
             return Submission.says("Already submitted", _says("log_already_submitted", month=month_label(month)))
         count = repo.count_entries(session=session, team_id=team_id, month=month)
+    # the log came in: a missing-log item about it closes by itself (its owner's card says so)
+    compliance.report_in(deps, report=COACHING_LOG, month=month, actor_id=person.id, team_id=team_id)
     text = _says("log_submitted", team=directory.teams[team_id].name, month=month_label(month), count=count,
                  on_time=row.submitted_at <= deps.protocols.current.log_due_at(month))
     return Submission.says("Submitted", text)

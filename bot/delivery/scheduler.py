@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError
 
 from bot.coaching_log.scheduled import run_reminders
+from bot.compliance.scheduled import run_compliance
 from bot.deps import Deps
 from bot.items.scheduled import sweep
 from bot.minutes.scheduled import run_minutes_reminders
@@ -73,6 +74,13 @@ JOBS: dict[str, Job] = {
         describe="remind lead facilitators of the monthly CST update before it is due, and nudge once when late",
         trigger=lambda settings: CronTrigger(minute=10, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
         run=run_lead_updates,
+    ),
+    "compliance": Job(
+        name="compliance",
+        describe="a coaching log or lead update still missing days after it was due becomes an item one tier up "
+                 "(once per team or lead and month); close those whose report came in",
+        trigger=lambda settings: CronTrigger(minute=25, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
+        run=run_compliance,
     ),
     "minutes-reminders": Job(
         name="minutes-reminders",

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.ids import Action
 from bot.slack.format import addressed_to, mention, slack_date
+from routing import compliance
 from routing.actions import available_actions, role_on_item
 from routing.directory import Directory, Role
 from routing.explain import owner_role
@@ -47,13 +48,16 @@ BUTTONS: dict[EventKind, tuple[Action, str, str | None]] = {
 
 # On a training request, escalating means "nobody suitable at this stage": the next stage is asked.
 TRAINING_LABELS = {EventKind.ESCALATED: "No match here", EventKind.ANSWERED: "Record the outcome"}
+# On a missing report (compliance), answering closes it with what the owner found or arranged.
+COMPLIANCE_LABELS = {EventKind.ANSWERED: "Close with a note"}
 
 
 def buttons_for(state: ItemState, actions: tuple[EventKind, ...], protocol: Protocol | None = None
                 ) -> list[dict[str, Any]]:
     """The buttons a card or the Home tab shows for these actions; each carries the item id. At a pick stage
     where nobody on the team lists the expertise, passing is the main button and says whom it asks next."""
-    labels: dict[EventKind, str] = dict(TRAINING_LABELS) if state.kind is ItemKind.TRAINING else {}
+    labels: dict[EventKind, str] = dict(TRAINING_LABELS) if state.kind is ItemKind.TRAINING else (
+        dict(COMPLIANCE_LABELS) if state.kind is ItemKind.COMPLIANCE else {})
     styles: dict[EventKind, str] = {}
     following = next_stage(protocol, state) if protocol is not None else None
     if state.kind is ItemKind.TRAINING and not state.candidates and following is not None and _at_pick(protocol, state):
@@ -229,7 +233,18 @@ def _facts(state: ItemState, recipient_id: int, ctx: RenderContext) -> dict[str,
         "allocation_label": training.allocation.label if training else "",
         "is_state_contact": d.index.network_role(recipient_id, Role.STATE_CONTACT) is not None,
         "converted_from_label": protocol.kind_label(ItemKind(state.converted_from)) if state.converted_from else "",
+        **_report_facts(state, ctx),
     }
+
+
+def _report_facts(state: ItemState, ctx: RenderContext) -> dict[str, Any]:
+    """A compliance item's report: its name, what it is, what bringing it in is called."""
+    if state.kind is not ItemKind.COMPLIANCE or state.report is None or state.month is None:
+        return {"report_title": "", "report_what": "", "report_verb": ""}
+    name = compliance.report_name(ctx.directory, ctx.protocol, state.report, state.month, team_id=state.team_id,
+                                  owed_by=state.asker_id)
+    return {"report_title": name, "report_what": compliance.what(state.report, ctx.protocol),
+            "report_verb": compliance.verb(state.report)}
 
 
 def status_words(state: ItemState, ctx: RenderContext) -> str:

@@ -181,6 +181,9 @@ def action_modal(event: EventKind, state: ItemState, ctx: RenderContext, person:
     take it: the first asks for confirmation itself, the second is one click)."""
     summary = item_summary(state, ctx)
     training = state.kind is ItemKind.TRAINING
+    if event is EventKind.ANSWERED and state.kind is ItemKind.COMPLIANCE:
+        return note_modal(callback_id=Callback.ANSWER, item_id=state.id, title="Close it", submit="Close it",
+                          intro=summary, label="What you found or arranged", block_id=Block.ANSWER, required=True)
     if event is EventKind.ANSWERED:
         return note_modal(callback_id=Callback.ANSWER, item_id=state.id, title="Answer", submit="Send answer",
                           intro=summary, label="Your answer", block_id=Block.ANSWER, required=True)

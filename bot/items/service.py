@@ -17,12 +17,13 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.items import cards
 from bot.trainers import service as ledger_service
+from routing import compliance
 from routing.actions import committing_contact, involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
 from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
-from store import allocation, outbox
+from store import allocation, deliveries, outbox
 from store import items as repo
 from store.models import Item, ItemCard
 
@@ -121,6 +122,41 @@ class Service:
                     session.rollback()
                     log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
         raise Refused("busy", "This item is changing right now. Please try again in a moment.")
+
+    def open_missing_report(self, *, report: str, month: str, owed_by: int, team_id: int | None,
+                            due_at: datetime, now: datetime) -> ItemState | None:
+        """A missing report becomes a compliance item, once per (report, month, team or lead): the claim of a
+        scheduled-delivery key in the same transaction lets one of two racing runs create it. None when it was
+        opened already. Raises Refused when the protocol has nowhere to send it (nothing is written)."""
+        with self.deps.session(write=True) as session:
+            key = f"team:{team_id}" if report == compliance.COACHING_LOG else f"person:{owed_by}"
+            if deliveries.claim(session=session, kind=f"compliance:{report}", period=month, recipient=key,
+                                now=now) is None:
+                return None
+            event = Event(EventKind.REPORT_MISSING, None, now, report=report, month=month, requester_id=owed_by,
+                          team_id=team_id, due_at=due_at)
+            source = {"compliance": {"report": report, "month": month, "team_id": team_id, "owed_by": owed_by}}
+            return self._create(session, event, source=source)
+
+    def report_in(self, item_id: int, *, actor_id: int | None, now: datetime) -> ItemState | None:
+        """The report a compliance item is about came in: close it and edit its cards. None when it was closed
+        already (answered, withdrawn, closed by an earlier call) or kept changing under us (the next compliance
+        run closes it then)."""
+        for attempt in range(MAX_RACE_RETRIES):
+            with self.deps.session(write=True) as session:
+                row, state = self.item(session, item_id)
+                if not state.is_open:
+                    return None
+                directory = self.directory(session)
+                protocol = self.deps.protocols.get(state.protocol_version)
+                decision = decide(state, Event(EventKind.REPORT_IN, actor_id, now), directory, protocol)
+                try:
+                    return self._apply(session, row, decision, directory, protocol)
+                except _LostRace:
+                    session.rollback()
+                    log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
+        log.warning("item %s: its report came in but it kept changing; the next compliance run closes it", item_id)
+        return None
 
     def sweep(self, *, now: datetime) -> SweepStats:
         """Send due reminders and move items whose deadline passed. Safe to run twice at once."""

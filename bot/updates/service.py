@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.compliance import service as compliance
 from bot.delivery import cards as delivery
 from bot.deps import Deps
 from bot.slack.format import mention, slack_date
@@ -23,6 +24,7 @@ from bot.updates import cards, modals
 from bot.updates.modals import UpdateForm
 from routing import monthly_loop as rules
 from routing.coaching_log import month_label, month_of
+from routing.compliance import LEAD_UPDATE
 from routing.directory import Directory, Person, Role
 from routing.protocol import Protocol
 from routing.vocabulary import in_sentence
@@ -152,7 +154,10 @@ def send(deps: Deps, directory: Directory, lead: Person, form: UpdateForm) -> Se
             row = repo.replace(session=session, row=row, for_all=form.for_all, figures=figures,
                                form_token=form.token, now=now, **texts)
         readers, channel_count, missing = _deliver(deps, session, directory, row, now)
-        return Sent(row.id, row.revision > 1, readers, channel_count, missing)
+        sent = Sent(row.id, row.revision > 1, readers, channel_count, missing)
+    if not sent.replaced:  # the month's update came in: a missing-update item it settles closes by itself
+        compliance.report_in(deps, report=LEAD_UPDATE, month=form.month, actor_id=lead.id)
+    return sent
 
 
 def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate,
