@@ -189,6 +189,34 @@ def _hours_before(
         day, clock = previous_business_day(day, holiday_calendar), day_end
 
 
+def business_hours_between(
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    holiday_calendar: Container[date] = (),
+    *,
+    day_start: time = DAY_START,
+    day_end: time = DAY_END,
+) -> float:
+    """The business hours from `start` to `end` (0 when `end` is not later): the part of each business day's
+    [day_start, day_end) local time that lies between them. Friday 16:00 to Monday 09:00 is 2 hours."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    if end <= start:
+        return 0.0
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    seconds = 0.0
+    day = first.date()
+    while day <= last.date():
+        if is_business_day(day, holiday_calendar):
+            low = max(_local(day, day_start, tz), first)
+            high = min(_local(day, day_end, tz), last)
+            if high > low:
+                seconds += (high - low).total_seconds()
+        day += timedelta(days=1)
+    return seconds / 3600
+
+
 def _month_start(month: str | date) -> date:
     if isinstance(month, str):
         year, mon = month.split("-")
@@ -269,6 +297,17 @@ class BusinessCalendar:
             deadline, hours_before, self.tz, self.holidays, day_start=self.day_start, day_end=self.day_end
         ).astimezone(UTC)
         return moment if moment > not_before else None
+
+    def business_hours(self, start: datetime, end: datetime) -> float:
+        """Business hours from `start` to `end` (see `business_hours_between`)."""
+        return business_hours_between(
+            start, end, self.tz, self.holidays, day_start=self.day_start, day_end=self.day_end
+        )
+
+    @property
+    def hours_per_day(self) -> float:
+        """The length of a business day in hours (9 for 08:00-17:00)."""
+        return (datetime.combine(date.min, self.day_end) - datetime.combine(date.min, self.day_start)).seconds / 3600
 
     def after_month_end(self, month: str | date, days: int) -> datetime:
         return business_days_after_month_end(month, days, self.tz, self.holidays, at=self.day_end).astimezone(UTC)
