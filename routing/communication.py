@@ -178,6 +178,14 @@ class Communication:
     training: TrainingFigures | None
 
     @property
+    def chains(self) -> list[tuple[str, list[TierLine]]]:
+        """The tier lines grouped by chain, in the protocol's order: [(chain label, lines)]."""
+        grouped: dict[str, list[TierLine]] = {}
+        for line in self.tiers:
+            grouped.setdefault(line.chain_label, []).append(line)
+        return list(grouped.items())
+
+    @property
     def redirected(self) -> int:
         return sum(r.count for r in self.redirects)
 

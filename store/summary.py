@@ -26,9 +26,11 @@ from sqlmodel import Session
 
 from routing import vocabulary
 from routing.allocation import Ledger, ledger
+from routing.communication import Communication
 from routing.directory import Directory
 from routing.protocol import Protocol
 from store import allocation, models
+from store.communication import compile_communication
 from store.export import YIELD_PER
 
 SUBMITTED = "submitted"
@@ -149,6 +151,7 @@ class Summary:
     topics_by_team: dict[int, list[TopicCount]]  # team id -> topics covered (non-zero), most frequent first
     submissions: list[Submission]  # every active team (and inactive ones that submitted), natural name order
     allocations: Ledger | None = None  # the state contacts' allocation ledger of the month's school year
+    communication: Communication | None = None  # the month's items and their audit trail (store.communication)
 
     @property
     def month_label(self) -> str:
@@ -294,7 +297,13 @@ def compile_summary(*, session: Session, month: str, protocol: Protocol, directo
         day = first.replace(day=monthrange(first.year, first.month)[1])
         rows = allocation.in_school_year(session=session, protocol=protocol, day=day)
         allocations = ledger(directory, protocol, rows, day=day, as_of=day)
+    first = parse_month(month)
+    last = first.replace(day=monthrange(first.year, first.month)[1])
+    communication = compile_communication(
+        session=session, start=first, end=last, protocol=protocol, directory=directory, label=f"{first:%B %Y}"
+    )
     return Summary(
+        communication=communication,
         allocations=allocations,
         month=month,
         organization=directory.organization,

@@ -13,7 +13,8 @@ from routing.errors import CstbotError
 # Command groups, in the order `cstbot --help` lists them. A module registers its subcommands and sets
 # `func` on each parser; `func(args) -> int` returns the exit code.
 GROUPS = (
-    "bot.cli.db", "bot.cli.roster", "bot.cli.route", "bot.cli.serve", "bot.cli.reports", "bot.cli.trainers",
+    "bot.cli.db", "bot.cli.roster", "bot.cli.route", "bot.cli.serve", "bot.cli.reports", "bot.cli.communication",
+    "bot.cli.trainers",
     "bot.cli.demo",
 )
 

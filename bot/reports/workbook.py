@@ -1,5 +1,6 @@
-"""The monthly summary as a workbook: By team, By district, Topics, Submissions, and Trainer allocations (the state
-contacts' allocation ledger of the month's school year), openpyxl write-only."""
+"""The monthly summary as a workbook: By team, By district, Topics, Submissions, Trainer allocations (the state
+contacts' allocation ledger of the month's school year) and Communication (bot/reports/communication.py),
+openpyxl write-only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bot.reports import communication
 from bot.reports.export import neutralise
 from routing.allocation import Ledger
 from store.summary import KIND_LABELS, Summary, Tally
@@ -102,6 +104,8 @@ def summary_rows(summary: Summary) -> dict[str, tuple[list[str], Iterable[list[A
     }
     if summary.allocations is not None:
         sheets[ALLOCATIONS_SHEET] = allocation_rows(summary.allocations)
+    if summary.communication is not None:
+        sheets[communication.SHEET] = communication.communication_rows(summary.communication)
     return sheets
 
 
@@ -131,7 +135,13 @@ def allocation_rows(ledger: Ledger) -> tuple[list[str], Iterable[list[Any]]]:
 
 
 def summary_xlsx(summary: Summary, path: str | Path) -> Path:
-    """The summary as a workbook: sheets By team, By district, Topics, Submissions, Trainer allocations."""
+    """The summary as a workbook: sheets By team, By district, Topics, Submissions, Trainer allocations,
+    Communication."""
+    return write_workbook(summary_rows(summary), path)
+
+
+def write_workbook(sheets: dict[str, tuple[list[str], Iterable[list[Any]]]], path: str | Path) -> Path:
+    """Sheets of a header and rows, write-only, header bold and frozen, formula-looking text neutralised."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -139,7 +149,7 @@ def summary_xlsx(summary: Summary, path: str | Path) -> Path:
 
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, (header, rows) in summary_rows(summary).items():
+    for title, (header, rows) in sheets.items():
         sheet = workbook.create_sheet(title)
         sheet.freeze_panes = "A2"
         for i, name in enumerate(header, start=1):

@@ -133,7 +133,7 @@ def test_workbook_sheets(month, protocol, tmp_path):
     s = compile_(month, protocol)
     path = summary_xlsx(s, tmp_path / "summary.xlsx")
     wb = load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["By team", "By district", "Topics", "Submissions", "Trainer allocations"]
+    assert wb.sheetnames == ["By team", "By district", "Topics", "Submissions", "Trainer allocations", "Communication"]
     by_team = [list(r) for r in wb["By team"].iter_rows(values_only=True)]
     assert by_team[0][:5] == ["Team", "Facilitator(s)", "Interactions", "Hours", "Districts"]
     assert by_team[0][5:7] == ["Planning: interactions", "Planning: hours"]
