@@ -45,6 +45,17 @@ def environment() -> Environment:
     return env
 
 
+@lru_cache(maxsize=1)
+def html_environment() -> Environment:
+    """The same environment with every value HTML-escaped (`*.html.j2`: pages people open in a browser)."""
+    env = environment().overlay(autoescape=True)
+    return env
+
+
+def render_html(template: str, /, **context: Any) -> str:
+    return html_environment().get_template(template).render(**context)
+
+
 def render_text(template: str, /, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 

@@ -2,7 +2,7 @@
 
     cstbot export logs --month 2026-03 [--format csv|xlsx] [--output FILE] [--team NAME] [--submitted-only]
     cstbot export logs --from 2026-01-01 --to 2026-03-31 --format xlsx --output q1.xlsx
-    cstbot summary --month 2026-03 [--xlsx FILE] [--chart FILE] [--post [--force]]
+    cstbot summary --month 2026-03 [--xlsx FILE] [--chart FILE] [--html FILE] [--post [--force]]
 
 The export streams (constant memory, any number of entries); CSV goes to stdout when no file is given. The
 summary counts submitted logs only (store.summary) and `--post` sends it, with the workbook and chart, to the
@@ -66,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument("--xlsx", metavar="FILE", help="also write the workbook (By team, By district, Topics, "
                          "Submissions) to FILE")
     summary.add_argument("--chart", metavar="FILE", help="also write the chart (PNG) to FILE")
+    summary.add_argument("--html", metavar="FILE", help="also write the whole summary as one self-contained HTML "
+                         "page (chart, tables, communication; prints cleanly to PDF) to FILE")
     summary.add_argument("--post", action="store_true", help="post it to Slack (needs SLACK_BOT_TOKEN)")
     summary.add_argument("--force", action="store_true", help="with --post: post again where already posted")
     summary.set_defaults(func=summary_command)
@@ -186,6 +188,7 @@ def _write_atomically(output: Path, fmt: str, rows, write_csv, write_xlsx) -> in
 
 def summary_command(args: argparse.Namespace) -> int:
     from bot.reports.chart import summary_chart
+    from bot.reports.html import summary_html
     from bot.reports.workbook import summary_xlsx
 
     month = parse_month_arg(args.month)
@@ -204,7 +207,8 @@ def summary_command(args: argparse.Namespace) -> int:
                 c.channel_id for c in load_channels(session=session) if c.purpose == ChannelPurpose.SUMMARIES.value
             ]
         print(render_text("reports/summary.txt.j2", s=summary).rstrip())
-        for flag, path, write in (("--xlsx", args.xlsx, summary_xlsx), ("--chart", args.chart, summary_chart)):
+        for flag, path, write in (("--xlsx", args.xlsx, summary_xlsx), ("--chart", args.chart, summary_chart),
+                                  ("--html", args.html, summary_html)):
             if path:
                 if not Path(path).parent.is_dir():
                     raise CstbotError(f"{flag}: cannot write {path}: no directory {Path(path).parent}")

@@ -10,8 +10,20 @@ from store.summary import Summary, Tally, merge_tally, natural_key
 CHART_MAX_TEAMS = 30  # more bars than this are unreadable: the rest are grouped into one bar
 
 
-def summary_chart(summary: Summary, path: str | Path, *, max_teams: int = CHART_MAX_TEAMS) -> Path:
-    """A PNG of interactions by type per team: horizontal stacked bars, one per team, legend below.
+def summary_chart_svg(summary: Summary, *, max_teams: int = CHART_MAX_TEAMS) -> str:
+    """The same chart as SVG markup to inline in a page (`<svg ...>...</svg>`: no XML prolog, text as paths so
+    no font is needed, no date stamp)."""
+    import io
+
+    buffer = io.BytesIO()
+    summary_chart(summary, buffer, max_teams=max_teams, fmt="svg")
+    svg = buffer.getvalue().decode("utf-8")
+    return svg[svg.index("<svg"):]
+
+
+def summary_chart(summary: Summary, path, *, max_teams: int = CHART_MAX_TEAMS, fmt: str = "png"):
+    """A PNG (or, `fmt="svg"`, an SVG written to `path`, a file object) of interactions by type per team:
+    horizontal stacked bars, one per team, legend below.
 
     Drawn with matplotlib's object API on the Agg canvas (no pyplot, no display, no global state). Past
     `max_teams` teams, the most active teams get a bar each and the others one bar of their average.
@@ -61,6 +73,9 @@ def summary_chart(summary: Summary, path: str | Path, *, max_teams: int = CHART_
     ax.tick_params(axis="y", labelsize=8 if len(bars) > 15 else 10)
     if bars and types:
         figure.legend(loc="outside lower center", ncols=min(2, len(types)), fontsize=8, frameon=False)
+    if fmt == "svg":
+        figure.savefig(path, format="svg", metadata={"Date": None})
+        return path
     path = Path(path)
     figure.savefig(str(path), format="png")
     return path

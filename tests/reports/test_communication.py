@@ -23,22 +23,32 @@ from tests.routing import communication_fixture as fx
 MADE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def insert_fixture(engine) -> None:
+def insert_fixture(engine, *, people_offset: int = 0, teams: dict[int, int] | None = None) -> None:
+    """The fixture's people, teams, items and audit rows. Beside tests/reports/conftest.py's month: people ids
+    shifted by `people_offset`, and `teams` maps the fixture's team ids to that month's (no team is added)."""
+    def pid(person: int | None) -> int | None:
+        return person + people_offset if person is not None else None
+
+    def tid(team: int | None) -> int | None:
+        return (teams or {}).get(team, team) if team is not None else None
+
     with session_scope(engine, write=True) as s:
-        for pid, name in fx.PEOPLE.items():
-            s.add(models.Person(id=pid, name=name, email=f"p{pid}@example.org", slack_id=f"U{pid:08d}"))
-        for tid, name in fx.TEAMS.items():
-            s.add(models.Team(id=tid, name=name))
+        for person, name in fx.PEOPLE.items():
+            s.add(models.Person(id=pid(person), name=name, email=f"p{pid(person)}@example.org",
+                                slack_id=f"U{pid(person):08d}"))
+        for team, name in fx.TEAMS.items() if teams is None else ():
+            s.add(models.Team(id=team, name=name))
         s.flush()
         for item_id, kind, team, asker, created, _trail in fx.ITEMS:
             s.add(models.Item(id=item_id, kind=kind, status="open", protocol_version="missouri-cst-2017.2",
-                              asker_id=asker, team_id=team, text="(text)", created_at=created, updated_at=created))
+                              asker_id=pid(asker), team_id=tid(team), text="(text)", created_at=created,
+                              updated_at=created))
         s.flush()
         for item_id, _kind, _team, _asker, _created, trail in fx.ITEMS:
             for k, actor, when, tier, item_kind in trail:
                 detail = {key: v for key, v in (("tier", tier), ("item_kind", item_kind)) if v is not None}
                 detail["note"] = "other detail keys are never read"
-                s.add(models.ItemEvent(item_id=item_id, kind=k, actor_id=actor, at=when, reason="(why)",
+                s.add(models.ItemEvent(item_id=item_id, kind=k, actor_id=pid(actor), at=when, reason="(why)",
                                        detail=detail))
 
 
