@@ -139,3 +139,13 @@ def test_the_checks_can_fail(summary, tmp_path):
     noisy.write_text("<!doctype html><title>x</title><script>console.error('broken'); nope();</script>", "utf-8")
     _image, console = open_in_browser(noisy, tmp_path)
     assert len(console) == 2 and "broken" in console[0] and "nope is not defined" in console[1]
+
+
+def test_the_slack_message_has_the_communication_lines(summary):
+    from bot.reports.summary import render_message
+
+    text = render_message(summary)
+    assert "*Communication* (the 12 items asked this month)\n11 arrivals at a tier: 6 answered there (62% of those " \
+        "settled were answered within the deadline), 1 escalated by hand, 1 moved on by a deadline; median 3.5 " \
+        "business hours to a first action. District requests passed on by members: 3. Training requests " \
+        "matched: 2 of 4." in text
