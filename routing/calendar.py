@@ -204,13 +204,17 @@ def business_hours_between(
     _require_aware(end, "end")
     if end <= start:
         return 0.0
-    first, last = start.astimezone(tz), end.astimezone(tz)
+    # Wall-clock arithmetic on local naive times: business hours are local hours (a DST change falls at night).
+    first, last = start.astimezone(tz).replace(tzinfo=None), end.astimezone(tz).replace(tzinfo=None)
+    day, last_day = first.date(), last.date()
     seconds = 0.0
-    day = first.date()
-    while day <= last.date():
+    while day <= last_day:
         if is_business_day(day, holiday_calendar):
-            low = max(_local(day, day_start, tz), first)
-            high = min(_local(day, day_end, tz), last)
+            low, high = datetime.combine(day, day_start), datetime.combine(day, day_end)
+            if day == first.date() and first > low:
+                low = first
+            if day == last_day and last < high:
+                high = last
             if high > low:
                 seconds += (high - low).total_seconds()
         day += timedelta(days=1)

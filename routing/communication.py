@@ -15,9 +15,10 @@ What is counted, exactly (the items asked in the period, each followed through t
   the visit to the first `answered`, hand `escalated`, `reassigned`, `taken` or `converted` row in it. Visits
   moved on by a deadline with nobody acting have none. Median, and the 90th percentile by nearest rank (the
   smallest time at least 90% of the visits were acted on within).
-* Answered within the deadline: answered at the tier by the tier's deadline (`deadline_days` business days
-  from the start of the visit, as the engine sets it), out of the visits that were answered, escalated by hand
-  or moved on by a deadline.
+* Answered within the deadline: answered at the tier by the tier's deadline, out of the visits that were
+  answered, escalated by hand or moved on by a deadline. The engine's deadline is the same local time
+  `deadline_days` business days after the visit starts (its business-hours anchor), which is exactly
+  `deadline_days` x the business day's hours of business time after the start: that is what is compared.
 * Per team: the same figures over every visit of the team's items (the item's team: the asker's, or the
   district's for a district request).
 * Redirected: `redirected` rows, a district person's request passed on by a member, counted by member.
@@ -36,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
+from typing import NamedTuple
 
 from routing.model import AuditKind, ItemKind
 from routing.protocol import Protocol
@@ -48,8 +50,16 @@ KINDS = (
     AuditKind.TAKEN, AuditKind.CONVERTED, AuditKind.WITHDRAWN, AuditKind.UNROUTABLE, AuditKind.REDIRECTED,
     AuditKind.STAGE, AuditKind.MATCHED, AuditKind.UNMATCHED,
 )
-_ACTIONS = {AuditKind.ANSWERED, AuditKind.REASSIGNED, AuditKind.TAKEN, AuditKind.CONVERTED}
-_ENDED = {AuditKind.WITHDRAWN, AuditKind.CONVERTED, AuditKind.UNROUTABLE}
+# The audit kinds as plain strings: compared once per audit row, a str compares faster than an enum member.
+_CREATED, _REDIRECTED, _ASSIGNED, _ESCALATED, _ANSWERED, _STAGE, _MATCHED, _UNMATCHED, _WITHDRAWN, _CONVERTED = (
+    k.value for k in (AuditKind.CREATED, AuditKind.REDIRECTED, AuditKind.ASSIGNED, AuditKind.ESCALATED,
+                      AuditKind.ANSWERED, AuditKind.STAGE, AuditKind.MATCHED, AuditKind.UNMATCHED,
+                      AuditKind.WITHDRAWN, AuditKind.CONVERTED)
+)
+_TRAINING = ItemKind.TRAINING.value
+_ENTERS = {_ASSIGNED, _ESCALATED}
+_ACTIONS = {k.value for k in (AuditKind.ANSWERED, AuditKind.REASSIGNED, AuditKind.TAKEN, AuditKind.CONVERTED)}
+_ENDED = {k.value for k in (AuditKind.WITHDRAWN, AuditKind.CONVERTED, AuditKind.UNROUTABLE)}
 
 ANSWERED, BY_HAND, BY_DEADLINE, ENDED, OPEN = "answered", "by_hand", "by_deadline", "ended", "open"
 
@@ -62,9 +72,9 @@ class ItemRow:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    """One `item_event` row: `tier` and `item_kind` are its detail's keys of those names (None when absent)."""
+class EventRow(NamedTuple):
+    """One `item_event` row: `tier` and `item_kind` are its detail's keys of those names (None when absent). Any
+    row with these attributes will do (the store passes its result rows, labelled the same, as they come)."""
 
     item_id: int
     kind: str
@@ -203,7 +213,7 @@ class _Visit:
     chain: str
     tier: str
     started: datetime
-    deadline: datetime | None
+    allowed: float | None  # business hours to the tier's deadline (None: a tier the protocol no longer has)
     outcome: str = OPEN
     first_action: float | None = None
     in_time: bool = False
@@ -282,6 +292,7 @@ def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: di
           stages: dict[str, StageLine], training: TrainingFigures | None):
     """One item's tier visits, and (became training: when, matched at, outcome) or None."""
     calendar = protocol.calendar
+    day_hours = calendar.hours_per_day
     kind = item.kind
     visits: list[_Visit] = []
     current: _Visit | None = None
@@ -295,71 +306,79 @@ def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: di
             return
         visit.outcome = how
         if how == ANSWERED:
-            visit.in_time = visit.deadline is None or at <= visit.deadline
+            if visit.allowed is None:
+                visit.in_time = True
+            else:  # the answer was the first action (usually), else measure again
+                took = visit.first_action if visit.first_action is not None and acted_at == at else (
+                    calendar.business_hours(visit.started, at))
+                visit.in_time = took <= visit.allowed
+
+    acted_at: datetime | None = None
 
     def act(visit: _Visit | None, at: datetime) -> None:
+        nonlocal acted_at
         if visit is not None and visit.outcome == OPEN and visit.first_action is None:
             visit.first_action = calendar.business_hours(visit.started, at)
+            acted_at = at
 
     for e in rows:
         k = e.kind
-        if k == AuditKind.CREATED:
+        if k == _CREATED:
             kind = e.item_kind or item.kind
-            if kind == ItemKind.TRAINING.value:
+            if kind == _TRAINING:
                 trained_since = e.at
             continue
-        if k == AuditKind.REDIRECTED:
+        if k == _REDIRECTED:
             if e.actor_id is not None:
                 redirects[e.actor_id] = redirects.get(e.actor_id, 0) + 1
             continue
-        if kind == ItemKind.TRAINING.value:
-            if k == AuditKind.STAGE and e.tier and e.tier != stage:
+        if kind == _TRAINING:
+            if k == _STAGE and e.tier and e.tier != stage:
                 stage = e.tier
                 if e.tier in stages:
                     stages[e.tier].reached += 1
-            elif k == AuditKind.ESCALATED and stage is not None and stage in stages:
+            elif k == _ESCALATED and stage is not None and stage in stages:
                 if e.actor_id is None:
                     stages[stage].moved_on_by_deadline += 1
                 else:
                     stages[stage].passed_by_hand += 1
-            elif k == AuditKind.MATCHED:
+            elif k == _MATCHED:
                 outcome, matched_at = "matched", e.at
                 if stage in stages:
                     stages[stage].matched += 1
-            elif k == AuditKind.UNMATCHED:
+            elif k == _UNMATCHED:
                 outcome = "unmatched"
-            elif k == AuditKind.WITHDRAWN:
+            elif k == _WITHDRAWN:
                 outcome = "withdrawn"
             continue
         # a chain item
-        if k in (AuditKind.ASSIGNED, AuditKind.ESCALATED) and e.tier:
-            if k == AuditKind.ESCALATED:
+        if k in _ENTERS and e.tier:
+            if k == _ESCALATED:
                 by_hand = e.actor_id is not None
                 if by_hand:
                     act(current, e.at)
                 close(current, BY_HAND if by_hand else BY_DEADLINE, e.at)
-            current = _Visit(kind, e.tier, e.at, _deadline(protocol, kind, e.tier, e.at))
+            current = _Visit(kind, e.tier, e.at, _allowed(protocol, kind, e.tier, day_hours))
             visits.append(current)
-        elif k == AuditKind.ANSWERED:
+        elif k == _ANSWERED:
             act(current, e.at)
             close(current, ANSWERED, e.at)
         elif k in _ACTIONS:
             act(current, e.at)
         if k in _ENDED:
             close(current, ENDED, e.at)
-        if k == AuditKind.CONVERTED:
-            kind, trained_since, current = ItemKind.TRAINING.value, e.at, None
+        if k == _CONVERTED:
+            kind, trained_since, current = _TRAINING, e.at, None
     if training is None or trained_since is None:
         return visits, None
     return visits, (trained_since, matched_at, outcome)
 
 
-def _deadline(protocol: Protocol, kind: str, tier: str, at: datetime) -> datetime | None:
+def _allowed(protocol: Protocol, kind: str, tier: str, day_hours: float) -> float | None:
     try:
-        days = protocol.chains[ItemKind(kind)].tier(tier).deadline_days
+        return protocol.chains[ItemKind(kind)].tier(tier).deadline_days * day_hours
     except (KeyError, ValueError):  # a kind or tier the protocol no longer has
         return None
-    return protocol.calendar.deadline(at, days)
 
 
 def _natural(name: str) -> tuple:

@@ -8,6 +8,7 @@ rest of the detail never reaches Python. The events stream in item, time, id ord
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,24 +32,21 @@ def period_bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datet
     return low, high
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def item_rows(*, session: Session, low: datetime, high: datetime) -> list[ItemRow]:
     """The items asked in [low, high)."""
     rows = session.connection().execute(
         select(_IT.id, _IT.kind, _IT.team_id, _IT.created_at).where(_IT.created_at >= low, _IT.created_at < high)
     )
-    return [ItemRow(r[0], r[1], r[2], _aware(r[3])) for r in rows]
+    return [ItemRow(*r) for r in rows]  # created_at: aware UTC (store.types.UTCDateTime)
 
 
-def event_rows(*, session: Session, low: datetime, high: datetime):
-    """The audit rows the report reads of the items asked in [low, high), by item, time and id (streamed)."""
+def event_rows(*, session: Session, low: datetime, high: datetime) -> Iterator[EventRow]:
+    """The audit rows the report reads of the items asked in [low, high), by item, time and id (streamed). The
+    result rows are labelled like `EventRow`'s fields and go to the report as they come (`at` is aware UTC)."""
     detail = models.ItemEvent.__table__.c.detail  # type: ignore[attr-defined]
     query = (
-        select(_EV.item_id, _EV.kind, _EV.actor_id, _EV.at, detail["tier"].as_string(),
-               detail["item_kind"].as_string())
+        select(_EV.item_id, _EV.kind, _EV.actor_id, _EV.at, detail["tier"].as_string().label("tier"),
+               detail["item_kind"].as_string().label("item_kind"))
         .join(models.Item, and_(_IT.id == _EV.item_id))
         .where(_IT.created_at >= low, _IT.created_at < high, _EV.kind.in_([k.value for k in KINDS]))
         .order_by(_EV.item_id, _EV.at, _EV.id)
@@ -57,8 +55,7 @@ def event_rows(*, session: Session, low: datetime, high: datetime):
         query, execution_options={"stream_results": True, "yield_per": YIELD_PER}
     )
     try:
-        for item_id, kind, actor_id, at, tier, item_kind in result:
-            yield EventRow(item_id, kind, actor_id, _aware(at), tier, item_kind)
+        yield from result
     finally:
         result.close()
 
