@@ -22,6 +22,9 @@ What is counted, exactly (the items asked in the period, each followed through t
 * Per team: the same figures over every visit of the team's items (the item's team: the asker's, or the
   district's for a district request).
 * Redirected: `redirected` rows, a district person's request passed on by a member, counted by member.
+* Missing reports (compliance items, docs/monthly-loop.md): per report (coaching log, lead update), the items
+  opened (`created`, detail `report`), closed by the report coming in (`resolved`, which also ends the tier
+  visit otherwise), answered with a note, withdrawn, still open. Their tier visits count like any item's.
 * Training requests (asked as one, or converted to one in the period's items): each stage reached (a `stage`
   row naming a new stage), matched there (`matched` while at it), passed on by hand (`escalated` with an actor)
   or moved on by a deadline (`escalated` without); requests matched, unmatched, withdrawn, still open; the
@@ -48,7 +51,7 @@ NO_TEAM = "No team"
 KINDS = (
     AuditKind.CREATED, AuditKind.ASSIGNED, AuditKind.ESCALATED, AuditKind.ANSWERED, AuditKind.REASSIGNED,
     AuditKind.TAKEN, AuditKind.CONVERTED, AuditKind.WITHDRAWN, AuditKind.UNROUTABLE, AuditKind.REDIRECTED,
-    AuditKind.STAGE, AuditKind.MATCHED, AuditKind.UNMATCHED,
+    AuditKind.STAGE, AuditKind.MATCHED, AuditKind.UNMATCHED, AuditKind.RESOLVED,
 )
 # The audit kinds as plain strings: compared once per audit row, a str compares faster than an enum member.
 _CREATED, _REDIRECTED, _ASSIGNED, _ESCALATED, _ANSWERED, _STAGE, _MATCHED, _UNMATCHED, _WITHDRAWN, _CONVERTED = (
@@ -59,7 +62,9 @@ _CREATED, _REDIRECTED, _ASSIGNED, _ESCALATED, _ANSWERED, _STAGE, _MATCHED, _UNMA
 _TRAINING = ItemKind.TRAINING.value
 _ENTERS = {_ASSIGNED, _ESCALATED}
 _ACTIONS = {k.value for k in (AuditKind.ANSWERED, AuditKind.REASSIGNED, AuditKind.TAKEN, AuditKind.CONVERTED)}
-_ENDED = {k.value for k in (AuditKind.WITHDRAWN, AuditKind.CONVERTED, AuditKind.UNROUTABLE)}
+_ENDED = {k.value for k in (AuditKind.WITHDRAWN, AuditKind.CONVERTED, AuditKind.UNROUTABLE, AuditKind.RESOLVED)}
+_RESOLVED, _COMPLIANCE = AuditKind.RESOLVED.value, ItemKind.COMPLIANCE.value
+REPORTS = ("coaching_log", "lead_update")  # routing.compliance.REPORTS, in the order the report lists them
 
 ANSWERED, BY_HAND, BY_DEADLINE, ENDED, OPEN = "answered", "by_hand", "by_deadline", "ended", "open"
 
@@ -82,6 +87,7 @@ class EventRow(NamedTuple):
     at: datetime
     tier: str | None = None
     item_kind: str | None = None
+    report: str | None = None  # a compliance item's opening row: which report is missing
 
 
 @dataclass
@@ -166,6 +172,19 @@ class TrainingFigures:
         return statistics.median(self.days_to_match) if self.days_to_match else None
 
 
+@dataclass
+class MissingReport:
+    """Compliance items about one report: opened, and how they closed."""
+
+    report: str
+    label: str
+    opened: int = 0
+    resolved: int = 0  # the report came in: closed by itself
+    answered: int = 0  # closed by its holder with a note
+    withdrawn: int = 0
+    open: int = 0
+
+
 @dataclass(frozen=True)
 class Redirect:
     person_id: int
@@ -186,6 +205,7 @@ class Communication:
     total: Line
     redirects: list[Redirect]
     training: TrainingFigures | None
+    missing_reports: list[MissingReport] = field(default_factory=list)
 
     @property
     def chains(self) -> list[tuple[str, list[TierLine]]]:
@@ -249,11 +269,18 @@ def communication(
         stages = {s.name: StageLine(s.name, s.label) for s in protocol.training.sequence}
         training = TrainingFigures(protocol.training.label, stages=list(stages.values()))
 
+    labels = {"coaching_log": "Coaching interaction logs", "lead_update": f"{protocol.reporting.lead_update_label}s"}
+    missing = {r: MissingReport(r, labels[r][:1].upper() + labels[r][1:]) for r in REPORTS}
     for item_id, rows in groupby(events, key=lambda e: e.item_id):
         item = by_id.get(item_id)
         if item is None:
             continue
-        visits, trained = _walk(item, list(rows), protocol, redirects, stages, training)
+        visits, trained, compliance = _walk(item, list(rows), protocol, redirects, stages, training)
+        if compliance is not None:
+            report, how = compliance
+            line = missing.get(report) or missing.setdefault(report, MissingReport(report, report))
+            line.opened += 1
+            setattr(line, how, getattr(line, how) + 1)
         team = teams.get(item.team_id)
         if team is None:
             name = team_names.get(item.team_id, f"team {item.team_id}") if item.team_id is not None else NO_TEAM
@@ -284,13 +311,14 @@ def communication(
     )
     return Communication(
         label=label, start=start, end=end, items=len(by_id), tiers=list(tiers.values()), teams=team_lines,
-        total=total, redirects=redirect_lines, training=training,
+        total=total, redirects=redirect_lines, training=training, missing_reports=list(missing.values()),
     )
 
 
 def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: dict[int, int],
           stages: dict[str, StageLine], training: TrainingFigures | None):
-    """One item's tier visits, and (became training: when, matched at, outcome) or None."""
+    """One item's tier visits, (became training: when, matched at, outcome) or None, and (a compliance item:
+    its report, how it closed: resolved | answered | withdrawn | open) or None."""
     calendar = protocol.calendar
     day_hours = calendar.hours_per_day
     kind = item.kind
@@ -300,6 +328,8 @@ def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: di
     stage: str | None = None
     outcome = "open"
     matched_at = None
+    report: str | None = None
+    closed = "open"
 
     def close(visit: _Visit | None, how: str, at: datetime) -> None:
         if visit is None or visit.outcome != OPEN:
@@ -327,7 +357,11 @@ def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: di
             kind = e.item_kind or item.kind
             if kind == _TRAINING:
                 trained_since = e.at
+            elif kind == _COMPLIANCE:
+                report = e.report or "unknown"
             continue
+        if report is not None and closed == "open":
+            closed = {_RESOLVED: "resolved", _ANSWERED: "answered", _WITHDRAWN: "withdrawn"}.get(k, closed)
         if k == _REDIRECTED:
             if e.actor_id is not None:
                 redirects[e.actor_id] = redirects.get(e.actor_id, 0) + 1
@@ -369,9 +403,10 @@ def _walk(item: ItemRow, rows: list[EventRow], protocol: Protocol, redirects: di
             close(current, ENDED, e.at)
         if k == _CONVERTED:
             kind, trained_since, current = _TRAINING, e.at, None
+    compliance = (report, closed) if report is not None else None
     if training is None or trained_since is None:
-        return visits, None
-    return visits, (trained_since, matched_at, outcome)
+        return visits, None, compliance
+    return visits, (trained_since, matched_at, outcome), compliance
 
 
 def _allowed(protocol: Protocol, kind: str, tier: str, day_hours: float) -> float | None:

@@ -46,7 +46,7 @@ def event_rows(*, session: Session, low: datetime, high: datetime) -> Iterator[E
     detail = models.ItemEvent.__table__.c.detail  # type: ignore[attr-defined]
     query = (
         select(_EV.item_id, _EV.kind, _EV.actor_id, _EV.at, detail["tier"].as_string().label("tier"),
-               detail["item_kind"].as_string().label("item_kind"))
+               detail["item_kind"].as_string().label("item_kind"), detail["report"].as_string().label("report"))
         .join(models.Item, and_(_IT.id == _EV.item_id))
         .where(_IT.created_at >= low, _IT.created_at < high, _EV.kind.in_([k.value for k in KINDS]))
         .order_by(_EV.item_id, _EV.at, _EV.id)

@@ -45,8 +45,9 @@ def insert_fixture(engine, *, people_offset: int = 0, teams: dict[int, int] | No
                               updated_at=created))
         s.flush()
         for item_id, _kind, _team, _asker, _created, trail in fx.ITEMS:
-            for k, actor, when, tier, item_kind in trail:
-                detail = {key: v for key, v in (("tier", tier), ("item_kind", item_kind)) if v is not None}
+            for k, actor, when, tier, item_kind, *report in trail:
+                detail = {key: v for key, v in (("tier", tier), ("item_kind", item_kind),
+                                                ("report", report[0] if report else None)) if v is not None}
                 detail["note"] = "other detail keys are never read"
                 s.add(models.ItemEvent(item_id=item_id, kind=k, actor_id=pid(actor), at=when, reason="(why)",
                                        detail=detail))
@@ -69,6 +70,8 @@ def test_from_the_database_exact(filled):
     assert {t.label: fx.figures(t) for t in report.teams} == fx.EXPECTED_TEAMS
     assert fx.figures(report.total) == pytest.approx(fx.EXPECTED_TOTAL)
     assert [(r.name, r.count) for r in report.redirects] == fx.EXPECTED_REDIRECTS
+    assert {m.report: (m.opened, m.resolved, m.answered, m.withdrawn, m.open) for m in report.missing_reports} == \
+        fx.EXPECTED_MISSING
     t = report.training
     assert {s.name: (s.reached, s.matched, s.passed_by_hand, s.moved_on_by_deadline) for s in t.stages} == \
         fx.EXPECTED_STAGES
@@ -77,7 +80,7 @@ def test_from_the_database_exact(filled):
 
 
 @pytest.mark.parametrize(("start", "end", "items"), [
-    (date(2026, 2, 1), date(2026, 4, 30), 14),  # February's and April's items too
+    (date(2026, 2, 1), date(2026, 4, 30), 16),  # February's and April's items too
     (date(2026, 3, 16), date(2026, 3, 16), 3),  # one day (local): items 1, 8, 9
     (date(2026, 5, 1), date(2026, 5, 31), 0),
 ])
@@ -118,8 +121,10 @@ def _check_rows(rows: list[list]) -> None:
     team_b = by[("By team", "", "Team B")]
     assert [float(v) for v in team_b[3:12]] == [5, 1, 0, 1, 2, 1, 13.0, 22.0, 0.0]
     total = by[("All items", "", "All items")]
-    assert [float(v) for v in total[3:12]] == [11, 6, 1, 1, 2, 1, 3.5, 22.0, 62.5]
+    assert [float(v) for v in total[3:12]] == [13, 7, 1, 1, 3, 1, 3.0, 22.0, 66.7]
     assert float(by[("Redirected by", "", "Mo Member")][3]) == 2
+    logs = by[("Missing reports", "", "Coaching interaction logs")]
+    assert (float(logs[3]), float(logs[-1])) == (1, 1)  # opened, closed by the log coming in
     assert [float(v) for v in by[("Training", "MMD training request", "All training requests")][3:]
             if v not in (None, "")] == [4, 0, 1, 2, 1, 5.0]
 
@@ -128,12 +133,14 @@ def test_text_to_stdout(cli):
     code, out, err = cli("report", "communication", "--month", "2026-03")
     assert (code, err) == (0, "")
     assert out.startswith("Communication, March 2026\n")
-    assert "each followed to its latest step: 12 items." in out
+    assert "each followed to its latest step: 14 items." in out
     fac = next(line for line in out.splitlines() if line.startswith("    CST facilitator"))
     assert fac.split()[2:] == ["5", "2", "1", "1", "1", "0", "3.0", "4.0", "50%"]
     total = next(line for line in out.splitlines() if line.startswith("  All items"))
-    assert total.split()[2:] == ["11", "6", "1", "1", "2", "1", "3.5", "22.0", "62%"]
+    assert total.split()[2:] == ["13", "7", "1", "1", "3", "1", "3.0", "22.0", "67%"]
     assert "District requests passed on by members: 3" in out
+    logs = next(line for line in out.splitlines() if line.startswith("  Coaching interaction logs"))
+    assert logs.split()[3:] == ["1", "1", "0", "0", "0"]
     assert "MMD training requests: 4 (matched 2, unmatched 1, withdrawn 0, still open 1); median business days " \
         "to a match: 5.0" in out
 
@@ -146,7 +153,7 @@ def test_csv_and_xlsx(cli, tmp_path):
     _check_rows(rows[1:])
     code, out, err = cli("report", "communication", "--month", "2026-03", "--output", "c.xlsx")
     assert (code, err) == (0, "")
-    assert out.strip() == "wrote the communication report (March 2026, 12 items) to c.xlsx"
+    assert out.strip() == "wrote the communication report (March 2026, 14 items) to c.xlsx"
     sheet = load_workbook(tmp_path / "c.xlsx", read_only=True)[SHEET]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == HEADER

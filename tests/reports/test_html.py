@@ -52,6 +52,7 @@ def test_the_page_is_self_contained_and_escaped(summary):
     assert '<h2 id="communication">Communication, March 2026</h2>' in page
     assert "<h3>District requests passed on by members: 3</h3>" in page
     assert "<tr><th scope=\"row\">Mo Member</th><td>2</td></tr>" in page
+    assert "<tr><th scope=\"row\">CST updates</th><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>" in page
     fac = re.search(r'<tr class="sub"><th scope="row">CST facilitator</th>((?:<td>[^<]*</td>)+)</tr>', page)
     assert re.findall(r"<td>([^<]*)</td>", fac.group(1)) == ["5", "2", "1", "1", "1", "0", "3.0", "4.0", "50%"]
 
@@ -145,7 +146,7 @@ def test_the_slack_message_has_the_communication_lines(summary):
     from bot.reports.summary import render_message
 
     text = render_message(summary)
-    assert "*Communication* (the 12 items asked this month)\n11 arrivals at a tier: 6 answered there (62% of those " \
-        "settled were answered within the deadline), 1 escalated by hand, 1 moved on by a deadline; median 3.5 " \
+    assert "*Communication* (the 14 items asked this month)\n13 arrivals at a tier: 7 answered there (67% of those " \
+        "settled were answered within the deadline), 1 escalated by hand, 1 moved on by a deadline; median 3.0 " \
         "business hours to a first action. District requests passed on by members: 3. Training requests " \
         "matched: 2 of 4." in text

@@ -39,6 +39,9 @@ def test_totals_redirects_and_training(report):
     assert fx.figures(report.total) == pytest.approx(fx.EXPECTED_TOTAL)
     assert [(r.name, r.count) for r in report.redirects] == fx.EXPECTED_REDIRECTS
     assert report.redirected == 3
+    assert {m.report: (m.opened, m.resolved, m.answered, m.withdrawn, m.open) for m in report.missing_reports} == \
+        fx.EXPECTED_MISSING
+    assert [m.label for m in report.missing_reports] == ["Coaching interaction logs", "CST updates"]
     t = report.training
     assert {s.name: (s.reached, s.matched, s.passed_by_hand, s.moved_on_by_deadline) for s in t.stages} == \
         fx.EXPECTED_STAGES
