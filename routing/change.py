@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
+from routing import hours
 from routing.directory import Directory, Role
 from routing.errors import Refused
 from routing.model import (
@@ -121,8 +122,22 @@ class Change:
 
     def clock(self, days: int, remind_before_hours: float) -> dict[str, datetime | None]:
         """The deadline and reminder fields for a step of `days` business days starting now."""
-        deadline, remind = self.ctx.protocol.calendar.step(self.ctx.at, days, remind_before_hours)
+        deadline, remind = self.ctx.protocol.calendar.step(self.starts_at(), days, remind_before_hours)
         return {"deadline_at": deadline, "remind_at": remind}
+
+    def starts_at(self) -> datetime:
+        """When the current step's clock starts: now for an urgent item (it is delivered at once); otherwise the
+        first working moment of whoever it now waits on, in their own time zone (their card waits for their
+        working hours, so a request at 17:30 counts from their next business morning)."""
+        ctx = self.ctx
+        protocol = ctx.protocol
+        if protocol.delivery.urgent(self.peek("urgency")):
+            return ctx.at
+        owner = self.peek("owner_id")
+        people = [ctx.directory.people.get(p) for p in ((owner,) if owner is not None else self.peek("holders"))]
+        starts = [hours.working_from(ctx.at, hours.zone(p.tz, protocol.timezone), protocol.calendar)
+                  for p in people if p is not None]
+        return max(ctx.at, min(starts)) if starts else ctx.at
 
     def close(self, status: Status, **fields: Any) -> None:
         self.set(status=status, closed_at=self.ctx.at.astimezone(UTC), deadline_at=None, remind_at=None, **fields)

@@ -45,6 +45,7 @@ class Person:
     active: bool = True
     # Away (leave, vacancy cover): routing skips the person while `on` <= away_until.
     away_until: date | None = None
+    tz: str | None = None  # their Slack time zone ("America/New_York"); None: the protocol's
 
     def is_available(self, on: date) -> bool:
         return self.active and (self.away_until is None or on > self.away_until)

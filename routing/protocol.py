@@ -18,6 +18,7 @@ from routing import vocabulary
 from routing.calendar import BusinessCalendar
 from routing.directory import Role
 from routing.errors import ProtocolError
+from routing.hours import Delivery
 from routing.matching import DEFAULT_WEIGHTS
 from routing.model import ItemKind
 
@@ -241,6 +242,7 @@ class Protocol:
     school_year_start: tuple[int, int] = (7, 1)  # (month, day) a school year begins: July 1 unless the file says
     audiences: Mapping[str, Audience] = field(default_factory=lambda: DEFAULT_AUDIENCES)
     activity_log: str = "the activity log"  # where what is not coaching (training) is recorded
+    delivery: Delivery = field(default_factory=Delivery)  # working hours, the morning spread, what goes at once
 
     def audience(self, key: str) -> Audience:
         return self.audiences.get(key) or DEFAULT_AUDIENCES[key]

@@ -43,6 +43,7 @@ is another state's chain on the same engine. The format, in short (see the shipp
                       escalate_after_days: 3},       # still missing 3 business days after: the lead's item
                 lead_update: {due_business_days_after_month_end: 10, label: CST update,
                               escalate_after_days: 3}}  # the management team's item
+    delivery: {working_hours: true, spread_minutes: 20, at_once: [urgent]}  # pushes wait for working hours
 
 A report still missing `escalate_after_days` after its due day becomes a compliance item (routing.compliance)
 routed on `chains.compliance` when the file has one (its `entry` must name the facilitator and lead tiers: where a
@@ -73,6 +74,7 @@ from routing import vocabulary
 from routing.calendar import BusinessCalendar, HolidayCalendar
 from routing.directory import Role
 from routing.errors import ProtocolError
+from routing.hours import DEFAULT_SPREAD_MINUTES, URGENCIES, Delivery
 from routing.matching import DEFAULT_WEIGHTS
 from routing.model import ItemKind
 from routing.protocol import (
@@ -319,6 +321,7 @@ class _Parser:
                 "no_route",
                 "topics",
                 "audiences",
+                "delivery",
             ),
         )
         if not root:
@@ -342,6 +345,7 @@ class _Parser:
         weights = self.matching(root.get("matching"))
         contacts = self.no_route(root.get("no_route"))
         audiences = self.audiences(root.get("audiences"))
+        delivery = self.delivery(root.get("delivery"))
         notify = training.last_resort.notify if training is not None and training.last_resort else None
         if notify is not None and notify not in AUDIENCE_KEYS:
             self.add("training.last_resort.notify", vocabulary.unknown_message("audience", notify, AUDIENCE_KEYS))
@@ -369,6 +373,7 @@ class _Parser:
             school_year_start=self.school_year_start,
             audiences=MappingProxyType(audiences),
             activity_log=self.activity_log,
+            delivery=delivery,
         )
 
     def timezone(self, node: Any) -> ZoneInfo:
@@ -780,6 +785,27 @@ class _Parser:
                 label = singular = self.string(value, path)
             found[str(key)] = Audience(str(key), label, singular)
         return found
+
+    def delivery(self, node: Any) -> Delivery:
+        """`delivery`: pushes wait for each person's working hours (`working_hours`, default true), arrive over
+        the first `spread_minutes` of the morning, and a new item of an `at_once` urgency goes at once."""
+        spec = self.mapping(node, "delivery", optional=("working_hours", "spread_minutes", "at_once"))
+        working = spec.get("working_hours", True)
+        if not isinstance(working, bool):
+            self.add("delivery.working_hours", f"must be true or false, got {_kind(working)}")
+            working = True
+        minutes = self.integer(spec.get("spread_minutes", DEFAULT_SPREAD_MINUTES), "delivery.spread_minutes",
+                               minimum=0, what="minutes")
+        if minutes > 120:
+            self.add("delivery.spread_minutes", f"must be at most 120 (two hours), got {minutes}")
+        urgencies = []
+        for i, value in enumerate(self.sequence(spec.get("at_once", ["urgent"]), "delivery.at_once",
+                                                allow_empty=True)):
+            if value not in URGENCIES:
+                self.add(_join("delivery.at_once", i), vocabulary.unknown_message("urgency", str(value), URGENCIES))
+            else:
+                urgencies.append(value)
+        return Delivery(working_hours=working, spread_minutes=minutes, at_once=frozenset(urgencies))
 
     def no_route(self, node: Any) -> tuple[ResolverSpec, ...]:
         spec = self.mapping(node, "no_route", optional=("contacts",))

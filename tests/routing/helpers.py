@@ -63,10 +63,12 @@ def person(pid: int, **kw) -> Person:
     return Person(pid, NAMES[pid], email=f"{NAMES[pid].split()[0].lower()}@example.org", slack_id=f"U{pid:03d}", **kw)
 
 
-def org(*, away: dict[int, date] | None = None, drop: tuple[int, ...] = ()) -> Directory:
-    """The test organisation; `away` marks people away until a date, `drop` removes people entirely."""
-    away = away or {}
-    people = [replace(person(pid), away_until=away.get(pid)) for pid in NAMES if pid not in drop]
+def org(*, away: dict[int, date] | None = None, drop: tuple[int, ...] = (), tz: dict[int, str] | None = None
+        ) -> Directory:
+    """The test organisation; `away` marks people away until a date, `drop` removes people entirely, `tz` gives
+    people a Slack time zone (the others have none: the protocol's)."""
+    away, tz = away or {}, tz or {}
+    people = [replace(person(pid), away_until=away.get(pid), tz=tz.get(pid)) for pid in NAMES if pid not in drop]
     memberships = [
         Membership(FAY, TEAM_A, Role.FACILITATOR, frozenset({"Data"}), 0.5, None, "Southeast RPDC", 0.8),
         Membership(MO, TEAM_A, Role.MEMBER, frozenset({"Data", "Leadership"}), 0.5, 0.5, "Central RPDC", 0.9),

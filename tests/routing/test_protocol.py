@@ -37,7 +37,7 @@ def problems_of(text: str) -> tuple[str, ...]:
 
 def test_the_default_is_the_missouri_protocol():
     protocol = load_protocol()
-    assert protocol.version == "missouri-cst-2017.2"
+    assert protocol.version == "missouri-cst-2017.3"
     assert protocol.timezone.key == "America/Chicago"
     question = protocol.chains[ItemKind.QUESTION]
     assert [t.name for t in question.tiers] == ["facilitator", "lead", "management"]
