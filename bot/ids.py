@@ -26,6 +26,7 @@ class Callback(StrEnum):
     MINUTES_SHARE = "cst_minutes_share"  # a facilitator passes minutes on to their team
     CONVERT = "cst_convert"  # "This is a training request": the expertise it needs
     FORWARD = "cst_forward"  # the Send to facilitator shortcut's question: a question or a training request?
+    QUIET = "cst_quiet"  # "Quiet until": no pushes and no new routed work until a date (holiday, leave)
 
 
 class Action(StrEnum):
@@ -55,6 +56,8 @@ class Action(StrEnum):
     MINUTES_OPEN = "minutes_open"  # share meeting minutes (Home tab)
     MINUTES_ACK = "minutes_ack"  # Got it; value: the minutes' id
     MINUTES_SHARE = "minutes_share"  # Share with my team; value: the minutes' id
+    SNOOZE = "reminder_snooze"  # Remind me tomorrow; value: the reminder's outbox row id
+    HOME_QUIET = "home_quiet"  # the Home tab's "Quiet until..." button
 
 
 class Block(StrEnum):
@@ -80,5 +83,6 @@ class Block(StrEnum):
     FILES = "files"
     DECISIONS = "decisions"
     ACTION_ITEMS = "action_items"
+    QUIET_UNTIL = "quiet_until"  # the quiet-until modal's date
     DAYS = "days"  # a state contact's offer: the days it commits of their allocation
     OVER = "over"  # ... and the confirmation that it goes past what remains

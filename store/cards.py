@@ -50,15 +50,16 @@ def remember_location(*, session: Session, meta: dict[str, Any], channel: str, t
         session.add(row)
 
 
-def post_pending(*, session: Session, meta: dict[str, Any]) -> bool:
-    """Whether the card's first post is still waiting to be sent (an edit of it waits too)."""
+def post_pending(*, session: Session, meta: dict[str, Any]) -> datetime | None:
+    """When the card's first post, still waiting to be sent, is due (an edit of it waits for it); None if it is
+    not waiting."""
     if "item_id" in meta:
         return outbox.card_pending(session=session, item_id=meta["item_id"], key=meta["key"])
     row = _message_card(session, meta)
     if row is None or row.post_outbox_id is None:
-        return False
+        return None
     post = session.get(Outbox, row.post_outbox_id)
-    return post is not None and post.status in (outbox.PENDING, outbox.SENDING)
+    return post.next_attempt_at if post is not None and post.status in (outbox.PENDING, outbox.SENDING) else None
 
 
 def superseded(*, session: Session, meta: dict[str, Any]) -> bool:

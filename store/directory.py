@@ -58,7 +58,8 @@ def _queries() -> dict[str, Select]:
     )
     return {
         "people": select(
-            person.id, person.name, person.email, person.slack_id, person.active, person.away_until
+            person.id, person.name, person.email, person.slack_id, person.active, person.away_until,
+            person.quiet_until, person.tz,
         ).order_by(person.id),
         "teams": select(team.id, team.name, team.zone, team.region, team.active).order_by(team.id),
         "memberships": select(
@@ -147,7 +148,7 @@ def load_directory(*, session: Session) -> Directory:
     return Directory.build(
         people=(
             Person(id=r.id, name=r.name, email=r.email, slack_id=played.get(r.id, r.slack_id), active=r.active,
-                   away_until=r.away_until)
+                   away_until=_later(r.away_until, r.quiet_until), tz=r.tz)
             for r in people
         ),
         teams=(Team(id=r.id, name=r.name, zone=r.zone, region=r.region, active=r.active) for r in teams),
@@ -211,6 +212,11 @@ def load_directory(*, session: Session) -> Directory:
             for r in audiences
         ),
     )
+
+
+def _later(a, b):
+    """The roster's `away_until` and the person's own "quiet until" (Home tab): away until the later one."""
+    return max(a, b) if a is not None and b is not None else a or b
 
 
 def trial_players(raw: str | None) -> dict[int, str]:

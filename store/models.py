@@ -42,6 +42,9 @@ class Person(SQLModel, table=True):
     slack_id: str | None = Field(default=None, max_length=32, unique=True)
     active: bool = True
     away_until: date | None = None
+    tz: str | None = Field(default=None, max_length=64)  # Slack's users.info `tz`; None: not known yet
+    tz_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when Slack was last asked
+    quiet_until: date | None = None  # set on the Home tab (holiday, leave): away until then, no pushes either
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -345,6 +348,11 @@ class Outbox(SQLModel, table=True):
     # then on the message may be in Slack, and a dispatcher looks in the channel's history before sending
     # again. Cleared when Slack's answer proves nothing was posted (429, an error answer, a refused connection).
     in_doubt_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A push written outside its recipient's working hours waits until their working morning (next_attempt_at
+    # starts there too); kept after sending, so the wait can be told apart from a retry backoff.
+    held_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # What must still be due for this reminder to be sent (bot.delivery.checks), checked right before sending.
+    check_key: str | None = Field(default=None, max_length=255)
 
 
 class SlackDmChannel(SQLModel, table=True):

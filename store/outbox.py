@@ -39,17 +39,25 @@ def enqueue(
     dedupe_key: str | None = None,
     item_id: int | None = None,
     not_before: datetime | None = None,
+    held_until: datetime | None = None,
+    check_key: str | None = None,
 ) -> Outbox | None:
     """Add a call to the outbox in the caller's transaction. With `dedupe_key`, a second enqueue of the
-    same key is a no-op and returns None (scheduled deliveries use this to never send twice)."""
+    same key is a no-op and returns None (scheduled deliveries use this to never send twice).
+
+    `held_until` (later than `now`): the recipient's working morning, which the row waits for
+    (`bot.delivery.hours`). `check_key`: what must still be due when it is sent (`bot.delivery.checks`)."""
+    held = held_until if held_until is not None and held_until > now else None
     row = Outbox(
         method=method,
         payload=payload,
         dedupe_key=dedupe_key,
         item_id=item_id,
         status=PENDING,
-        next_attempt_at=not_before or now,
+        next_attempt_at=max(filter(None, (not_before, held, now))),
         created_at=now,
+        held_until=held,
+        check_key=check_key,
     )
     if dedupe_key is None:
         session.add(row)
@@ -127,20 +135,44 @@ def held(*, session: Session, row_id: int, worker: str) -> Outbox | None:
     return row
 
 
-def earlier_due(*, session: Session, row: Outbox) -> datetime | None:
-    """When the item's unsent messages written before `row` are due (in whichever batch), or None."""
+def earlier_due(*, session: Session, row: Outbox, now: datetime) -> datetime | None:
+    """When the item's unsent messages written before `row` are due (in whichever batch), or None. A message
+    waiting for its recipient's working hours does not hold back the others (another person's card goes at
+    once); an edit of it waits for its post (`card_post_due`)."""
     if row.item_id is None:
         return None
     stmt = select(func.max(Outbox.next_attempt_at)).where(
         Outbox.item_id == row.item_id,
         Outbox.id < row.id,
         Outbox.status.in_([PENDING, SENDING]),
+        or_(Outbox.held_until.is_(None), Outbox.held_until <= now),
     )
     return session.exec(stmt).first()
 
 
-def card_pending(*, session: Session, item_id: int, key: str) -> bool:
-    """Whether the card's first post is still waiting to be sent."""
+def discard(*, session: Session, row: Outbox, now: datetime, why: str) -> None:
+    """A reminder no longer due (the thing got done before it went out): recorded as sent, with nothing sent."""
+    row.status = SENT
+    row.sent_at = now
+    row.result = {"skipped": why}
+    row.last_error = None
+    row.in_doubt_since = None
+    session.add(row)
+
+
+def waiting_for_hours(*, session: Session, now: datetime, upcoming: int = 3) -> tuple[int, list[datetime]]:
+    """How many pushes wait for their recipients' working hours, and the next `upcoming` times they go."""
+    waiting = (Outbox.status == PENDING) & (Outbox.held_until > now) & (Outbox.next_attempt_at > now)
+    count = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()
+    times = session.exec(
+        select(Outbox.next_attempt_at).where(waiting).group_by(Outbox.next_attempt_at)
+        .order_by(Outbox.next_attempt_at).limit(upcoming)
+    ).all()
+    return int(count), list(times)
+
+
+def card_pending(*, session: Session, item_id: int, key: str) -> datetime | None:
+    """When the card's first post, still waiting to be sent, is due; None if it is not waiting."""
     rows = session.exec(
         select(Outbox).where(
             Outbox.item_id == item_id,
@@ -148,7 +180,7 @@ def card_pending(*, session: Session, item_id: int, key: str) -> bool:
             Outbox.status.in_([PENDING, SENDING]),
         )
     )
-    return any((r.payload.get(CARD_META) or {}).get("key") == key for r in rows)
+    return next((r.next_attempt_at for r in rows if (r.payload.get(CARD_META) or {}).get("key") == key), None)
 
 
 def mark_sent(*, session: Session, row: Outbox, now: datetime, result: dict[str, Any]) -> None:

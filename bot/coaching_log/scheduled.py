@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
+from bot.delivery import checks
 from bot.delivery.reminders import ReminderStats, remind_once
 from bot.deps import Deps
 from bot.ids import Action
@@ -60,12 +61,14 @@ def run_reminders(deps: Deps, now: datetime) -> ReminderStats:
                                    "text": "Review & submit" if role == "facilitator" else "Log an interaction"},
                     }
                     _deliver(deps, session, directory, kind, month, person, "log_reminder", context, now, stats,
-                             scope=f"team:{team.id}", role=Role(role))
+                             scope=f"team:{team.id}", role=Role(role), check_key=checks.log_key(team.id, month))
     return stats
 
 
 def _deliver(deps: Deps, session, directory: Directory, kind: str, month: str, person: Person, template: str,
-             context: dict, now: datetime, stats: ReminderStats, scope: str = "", role: Role | None = None) -> None:
+             context: dict, now: datetime, stats: ReminderStats, scope: str = "", role: Role | None = None,
+             check_key: str | None = None) -> None:
     remind_once(session, kind=kind, period=month, person=person, template=template, context=context, now=now,
                 stats=stats, scope=scope,
-                addressed_to=addressed_to(directory, deps.protocols.current, person.id, role))
+                addressed_to=addressed_to(directory, deps.protocols.current, person.id, role),
+                protocol=deps.protocols.current, check_key=check_key)

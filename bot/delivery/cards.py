@@ -29,16 +29,17 @@ def channel_key(channel_id: str) -> str:
 
 
 def post(session: Session, *, subject: str, key: str, target: str, message: dict[str, Any], now: datetime,
-         recipient_id: int | None = None) -> MessageCard:
+         recipient_id: int | None = None, held_until: datetime | None = None) -> MessageCard:
     """The card for (subject, key), posted to `target` (a user id: their DM; or a channel id) unless it was
-    posted already. `message` is {"text", "blocks"}."""
+    posted already. `message` is {"text", "blocks"}. `held_until`: the reader's working morning it waits for
+    (`bot.delivery.hours.hold`)."""
     card = cards.get(session=session, subject=subject, key=key)
     if card is None:
         card = cards.add(session=session, subject=subject, key=key, recipient_id=recipient_id, target=target, now=now)
     if card.post_outbox_id is None:
         payload = {**message, "channel": target, outbox.CARD_META: {"card": card.id, "rev": card.revision}}
         row = outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now,
-                             dedupe_key=f"card:{card.id}:post")
+                             dedupe_key=f"card:{card.id}:post", held_until=held_until)
         if row is not None:
             cards.set_posted(session=session, card=card, outbox_id=row.id)
     return card
@@ -65,11 +66,12 @@ def undeliverable(session: Session, *, person: Person, message: dict[str, Any], 
 
 
 def send_dm(session: Session, *, person: Person, message: dict[str, Any], now: datetime, dedupe_key: str,
-            what: str) -> bool:
-    """A one-off DM (no later edits), sent once under `dedupe_key`. False if the person has no Slack account."""
+            what: str, held_until: datetime | None = None) -> bool:
+    """A one-off DM (no later edits), sent once under `dedupe_key`. False if the person has no Slack account.
+    `held_until`: the person's working morning it waits for (`bot.delivery.hours.hold`)."""
     if not person.slack_id:
         undeliverable(session, person=person, message=message, what=what, now=now, dedupe_key=dedupe_key)
         return False
     outbox.enqueue(session=session, method="chat.postMessage", payload={**message, "channel": person.slack_id},
-                   now=now, dedupe_key=dedupe_key)
+                   now=now, dedupe_key=dedupe_key, held_until=held_until)
     return True

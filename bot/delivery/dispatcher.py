@@ -53,6 +53,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.delivery import checks
 from bot.slack.client import never_reached_slack
 from store import cards
 from store import outbox as repo
@@ -147,9 +148,10 @@ class DispatchStats:
     failed: int = 0
     deferred: int = 0
     found: int = 0  # of `sent`: already in Slack after an unclear answer, recorded without sending again
+    dropped: int = 0  # reminders no longer due when their turn came (the thing got done): not sent
 
     def __bool__(self) -> bool:
-        return bool(self.sent or self.retried or self.failed or self.deferred)
+        return bool(self.sent or self.retried or self.failed or self.deferred or self.dropped)
 
 
 @dataclass
@@ -335,7 +337,7 @@ class Dispatcher:
                 failure = failure or future.exception()
                 continue
             part = future.result()
-            for name in ("sent", "retried", "failed", "deferred", "found"):
+            for name in ("sent", "retried", "failed", "deferred", "found", "dropped"):
                 setattr(stats, name, getattr(stats, name) + getattr(part, name))
         if failure is not None:
             raise failure
@@ -409,8 +411,12 @@ class Dispatcher:
 
     def _prepare(self, session: Session, row: Outbox, now: datetime, stats: DispatchStats) -> dict | None:
         """The payload to send now, or None when the row waits (order, rate limit, card not posted yet) or has
-        nothing to do (an edit of a card that was never posted)."""
-        earlier_due = repo.earlier_due(session=session, row=row)
+        nothing to do (an edit of a card that was never posted, a reminder whose thing got done meanwhile)."""
+        if row.check_key and not checks.still_due(session, row.check_key):
+            repo.discard(session=session, row=row, now=now, why=f"no longer due ({row.check_key})")
+            stats.dropped += 1
+            return None
+        earlier_due = repo.earlier_due(session=session, row=row, now=now)
         if earlier_due is not None:  # keep each item's messages in order: one waits, its later ones wait
             self._defer(session, row, max(earlier_due, now + timedelta(seconds=1)), "waiting for an earlier message",
                         stats)
@@ -431,8 +437,10 @@ class Dispatcher:
                 return None
             where = cards.location(session=session, meta=card)
             if where is None:
-                if cards.post_pending(session=session, meta=card):
-                    self._defer(session, row, now + timedelta(seconds=2), "card not posted yet", stats)
+                post_due = cards.post_pending(session=session, meta=card)
+                if post_due is not None:  # a post waiting for working hours: its edits wait as long
+                    self._defer(session, row, max(post_due, now + timedelta(seconds=2)), "card not posted yet",
+                                stats)
                 else:  # the card was never posted (it failed): nothing to edit
                     repo.mark_sent(session=session, row=row, now=now, result={"skipped": "no card to update"})
                     stats.sent += 1
@@ -645,7 +653,7 @@ class Dispatcher:
 
     def _retry_or_fail(self, session: Session, row: Outbox, now: datetime, error: str, stats: DispatchStats):
         self._failing[row.method] = now
-        if now - row.created_at >= self.give_up_after:
+        if now - max(row.created_at, row.held_until or row.created_at) >= self.give_up_after:
             self._fail(session, row, f"gave up after {row.attempts} attempts: {error}", stats)
             return
         repo.mark_retry(session=session, row=row, at=now + _backoff(row.attempts), error=error)

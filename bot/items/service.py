@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.delivery import checks, hours, reminders
 from bot.deps import Deps
 from bot.items import cards
 from bot.trainers import service as ledger_service
@@ -22,7 +23,7 @@ from routing.actions import committing_contact, involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
-from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
+from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notice, Notify
 from store import allocation, deliveries, outbox
 from store import items as repo
 from store.models import Item, ItemCard
@@ -117,7 +118,7 @@ class Service:
                     kind is EventKind.OFFERED) else {}
                 decision = decide(state, Event(kind, actor.id, now, **fields, **extra), directory, protocol)
                 try:
-                    return self._apply(session, row, decision, directory, protocol)
+                    return self._apply(session, row, decision, directory, protocol, actor_id=actor.id)
                 except _LostRace:
                     session.rollback()
                     log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
@@ -151,7 +152,7 @@ class Service:
                 protocol = self.deps.protocols.get(state.protocol_version)
                 decision = decide(state, Event(EventKind.REPORT_IN, actor_id, now), directory, protocol)
                 try:
-                    return self._apply(session, row, decision, directory, protocol)
+                    return self._apply(session, row, decision, directory, protocol, actor_id=actor_id)
                 except _LostRace:
                     session.rollback()
                     log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
@@ -212,10 +213,10 @@ class Service:
         directory = self.directory(session)
         protocol = self.deps.protocols.current
         decision = decide(None, event, directory, protocol)
-        return self._apply(session, None, decision, directory, protocol, source=source)
+        return self._apply(session, None, decision, directory, protocol, source=source, actor_id=event.actor_id)
 
     def _apply(self, session: Session, row: Item | None, decision: Decision, directory: Directory, protocol, *,
-               source: dict[str, Any] | None = None) -> ItemState:
+               source: dict[str, Any] | None = None, actor_id: int | None = None) -> ItemState:
         now = self.deps.now()
         state = decision.state
         if row is None:
@@ -235,13 +236,17 @@ class Service:
         for notice in decision.notices:
             if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
                 continue  # a sticky card (the asker's status) is edited below instead of posted again
-            self._notify(session, row.id, state, notice, ctx, now, permalink)
+            self._notify(session, row.id, state, notice, ctx, now, permalink, actor_id=actor_id)
         for card in existing:  # every earlier message about the item shows the new state
             self._refresh_card(session, card, state, ctx, now, permalink)
         return state
 
     def _notify(self, session: Session, item_id: int, state: ItemState, notice: Notify, ctx, now: datetime,
-                permalink: str | None = None):
+                permalink: str | None = None, actor_id: int | None = None):
+        """One notice as a DM. It waits for the recipient's working hours unless the protocol delivers the item's
+        urgency at once, or the recipient is the one who just acted (they are at work: the answer to their click
+        or form goes now). A reminder carries *Remind me tomorrow* and is dropped at dispatch if the step it is
+        about is over by then."""
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
         message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
@@ -251,7 +256,15 @@ class Service:
             key = cards.card_key(notice.template, notice.recipient_id)
             repo.add_card(session=session, item_id=item_id, key=key, recipient_id=notice.recipient_id, now=now)
             payload[outbox.CARD_META] = {"item_id": item_id, "key": key, "notice": notice.template.value}
-        self._send_dm(session, recipient, payload, item_id, now, what=notice.template.value)
+        at_once = ctx.protocol.delivery.urgent(state.urgency) or notice.recipient_id == actor_id
+        held_until = hours.hold(ctx.protocol, recipient, now, at_once=at_once)
+        if notice.template is Notice.REMINDER and recipient is not None and recipient.slack_id:
+            payload["channel"] = recipient.slack_id
+            deadline = state.deadline_at.isoformat() if state.deadline_at else None
+            reminders.enqueue_reminder(session, person=recipient, payload=payload, now=now, held_until=held_until,
+                                       check_key=checks.item_key(item_id, deadline), item_id=item_id)
+            return
+        self._send_dm(session, recipient, payload, item_id, now, what=notice.template.value, held_until=held_until)
 
     def _refresh_card(self, session: Session, card: ItemCard, state: ItemState, ctx, now: datetime,
                       permalink: str | None = None) -> None:
@@ -262,7 +275,7 @@ class Service:
         outbox.enqueue(session=session, method="chat.update", payload=payload, now=now, item_id=card.item_id)
 
     def _send_dm(self, session: Session, recipient: Person | None, payload: dict, item_id: int | None,
-                 now: datetime, *, what: str) -> None:
+                 now: datetime, *, what: str, held_until: datetime | None = None) -> None:
         if recipient is None or not recipient.slack_id:
             # Nobody to deliver to: keep the row, failed, so admins see it instead of it vanishing.
             row = outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now,
@@ -273,4 +286,5 @@ class Service:
             log.warning("item %s: %s has no Slack id; %s kept as failed delivery", item_id, who, what)
             return
         payload["channel"] = recipient.slack_id  # a user id posts to the person's DM with the app
-        outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now, item_id=item_id)
+        outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now, item_id=item_id,
+                       held_until=held_until)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.delivery import checks
 from bot.delivery.reminders import ReminderStats, remind_once
 from bot.deps import Deps
 from bot.ids import Action
@@ -45,5 +46,6 @@ def run_minutes_reminders(deps: Deps, now: datetime) -> ReminderStats:
             }
             remind_once(session, kind=MINUTES_REMINDER, period=card.subject, person=person,
                         template="minutes_reminder", context=context, now=now, stats=stats,
-                        addressed_to=addressed_to(directory, protocol, person.id, Role.FACILITATOR))
+                        addressed_to=addressed_to(directory, protocol, person.id, Role.FACILITATOR),
+                        protocol=protocol, check_key=checks.card_key(card.id))
     return stats

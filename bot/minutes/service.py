@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.delivery import cards as delivery
+from bot.delivery import hours
 from bot.deps import Deps
 from bot.minutes import cards, modals
 from bot.minutes.cards import meeting_label
@@ -118,7 +119,8 @@ def send(deps: Deps, directory: Directory, person: Person, form: MinutesForm) ->
                 missing.append(reader.label)
                 continue
             delivery.post(session, subject=subject(row.id), key=delivery.person_key(reader.id),
-                          target=reader.slack_id, message=message, now=now, recipient_id=reader.id)
+                          target=reader.slack_id, message=message, now=now, recipient_id=reader.id,
+                          held_until=hours.hold(deps.protocols.current, reader, now))
             count += 1
         channel_ids = channels(session)
         channel_message = _message(deps, directory, row, cards.Reader("channel"))
@@ -225,7 +227,8 @@ def share(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> 
                     continue  # on two of the facilitator's teams: one copy
                 reached.add(member.id)
                 if not delivery.send_dm(session, person=member, message=message, now=now, what="the management minutes",
-                                        dedupe_key=f"{subject(row.id)}:member:{member.id}"):
+                                        dedupe_key=f"{subject(row.id)}:member:{member.id}",
+                                        held_until=hours.hold(deps.protocols.current, member, now)):
                     missing.append(member.label)
         if not shared:  # nothing left to share (a co-facilitator was quicker)
             return _already(deps, directory, _teams_to_share(session, directory, person, row)[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.delivery import checks
 from bot.delivery.reminders import ReminderStats, remind_once
 from bot.deps import Deps
 from bot.ids import Action
@@ -45,5 +46,6 @@ def run_lead_updates(deps: Deps, now: datetime) -> ReminderStats:
             }
             remind_once(session, kind=LEAD_UPDATE_LATE if late else LEAD_UPDATE, period=month, person=lead,
                         template="update_reminder", context=context, now=now, stats=stats,
-                        addressed_to=addressed_to(directory, protocol, lead.id, Role.LEAD))
+                        addressed_to=addressed_to(directory, protocol, lead.id, Role.LEAD),
+                        protocol=protocol, check_key=checks.update_key(month, lead.id))
     return stats

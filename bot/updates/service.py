@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.compliance import service as compliance
 from bot.delivery import cards as delivery
+from bot.delivery import hours
 from bot.deps import Deps
 from bot.slack.format import mention, slack_date
 from bot.updates import cards, modals
@@ -179,7 +180,7 @@ def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate
             continue
         readers += 1
         _post_or_edit(session, card, key=key, target=person.slack_id, message=message, row=row, now=now,
-                      recipient_id=person.id)
+                      recipient_id=person.id, held_until=hours.hold(deps.protocols.current, person, now))
     channel_ids = channels(session)
     channel_message = _message(deps, directory, row, cards.Reader("channel", acked_by=acked_by))
     for channel in channel_ids:
@@ -200,12 +201,13 @@ def _deliver(deps: Deps, session: Session, directory: Directory, row: LeadUpdate
 
 
 def _post_or_edit(session: Session, card: MessageCard | None, *, key: str, target: str, message: dict,
-                  row: LeadUpdate, now: datetime, recipient_id: int | None = None) -> None:
+                  row: LeadUpdate, now: datetime, recipient_id: int | None = None,
+                  held_until: datetime | None = None) -> None:
     if card is not None and card.post_outbox_id is not None:
         delivery.edit(session, card=card, message=message, now=now)
     else:
         delivery.post(session, subject=subject(row.id), key=key, target=target, message=message, now=now,
-                      recipient_id=recipient_id)
+                      recipient_id=recipient_id, held_until=held_until)
 
 
 def _message(deps: Deps, directory: Directory, row: LeadUpdate, reader: cards.Reader) -> dict:
