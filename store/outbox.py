@@ -160,14 +160,12 @@ def discard(*, session: Session, row: Outbox, now: datetime, why: str) -> None:
     session.add(row)
 
 
-def waiting_for_hours(*, session: Session, now: datetime, upcoming: int = 3) -> tuple[int, list[datetime]]:
-    """How many pushes wait for their recipients' working hours, and the next `upcoming` times they go."""
+def waiting_for_hours(*, session: Session, now: datetime, upcoming: int = 200) -> tuple[int, list[datetime]]:
+    """How many pushes wait for their recipients' working hours, and when the next `upcoming` of them go."""
     waiting = (Outbox.status == PENDING) & (Outbox.held_until > now) & (Outbox.next_attempt_at > now)
     count = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()
-    times = session.exec(
-        select(Outbox.next_attempt_at).where(waiting).group_by(Outbox.next_attempt_at)
-        .order_by(Outbox.next_attempt_at).limit(upcoming)
-    ).all()
+    times = session.exec(select(Outbox.next_attempt_at).where(waiting).order_by(Outbox.next_attempt_at)
+                         .limit(upcoming)).all()
     return int(count), list(times)
 
 

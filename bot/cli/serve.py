@@ -79,8 +79,31 @@ def run_schedule(args: argparse.Namespace) -> int:
         }
         for name, describe, when in next_runs(settings, now)
     ]
-    sys.stdout.write(render_text("cli/schedule.txt.j2", rows=rows, timezone=settings.cstbot_timezone) + "\n")
+    waiting = _waiting(settings, now)
+    sys.stdout.write(render_text("cli/schedule.txt.j2", rows=rows, timezone=settings.cstbot_timezone,
+                                 waiting=waiting) + "\n")
     return 0
+
+
+def _waiting(settings, now: datetime) -> dict:
+    """The outbox's messages waiting for working hours: how many, and the next minutes they go (with counts)."""
+    from store import outbox
+    from store.db import make_engine, session_scope
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            count, times = outbox.waiting_for_hours(session=session, now=now)
+    except Exception as exc:  # no database yet, not migrated: the jobs are still worth showing
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"}
+    finally:
+        engine.dispose()
+    minutes: dict[str, int] = {}
+    for at in times:
+        label = at.astimezone(settings.timezone).strftime("%a %Y-%m-%d %H:%M %Z")
+        minutes[label] = minutes.get(label, 0) + 1
+    return {"count": count, "next": [{"at": k, "n": n} for k, n in list(minutes.items())[:5]],
+            "shown": sum(list(minutes.values())[:5])}
 
 
 def _check_ready(settings, *names: str, command: str = "serve") -> None:

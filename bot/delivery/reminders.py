@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery import hours
+from bot.delivery import checks, hours
 from bot.ids import Action
 from routing import hours as rules
 from routing.directory import Person
@@ -132,3 +132,11 @@ def snooze(session: Session, *, protocol: Protocol, person: Person, value: str |
                                 "blocks": blocks})
     last = snoozes + 1 >= MAX_SNOOZES
     return Snoozed(render_text("messages/snoozed.md.j2", already=False, when=when, last=last), True)
+
+
+def snooze_clicked(deps, person: Person, value: str | None) -> str:
+    """The click on *Remind me tomorrow*, in one write transaction: what to tell the clicker."""
+    with deps.session(write=True) as session:
+        result = snooze(session, protocol=deps.protocols.current, person=person, value=value, now=deps.now(),
+                        still_due=lambda key: checks.still_due(session, key))
+    return result.text

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.coaching_log.scheduled import run_reminders
 from bot.compliance.scheduled import run_compliance
+from bot.delivery.scheduled import refresh_timezones
 from bot.deps import Deps
 from bot.items.scheduled import sweep
 from bot.minutes.scheduled import run_minutes_reminders
@@ -81,6 +82,12 @@ JOBS: dict[str, Job] = {
                  "(once per team or lead and month); close those whose report came in",
         trigger=lambda settings: CronTrigger(minute=25, hour="7-17", day_of_week="mon-fri", timezone=settings.timezone),
         run=run_compliance,
+    ),
+    "timezones": Job(
+        name="timezones",
+        describe="ask Slack each new person's time zone (working hours), and everyone's again at night",
+        trigger=lambda settings: IntervalTrigger(minutes=10, timezone=settings.timezone),
+        run=refresh_timezones,
     ),
     "minutes-reminders": Job(
         name="minutes-reminders",

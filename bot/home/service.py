@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.coaching_log.service import home_sections
 from bot.deps import Deps
+from bot.home import quiet
 from bot.ids import Action
 from bot.items.cards import RenderContext, buttons_for, common_context
 from bot.items.modals import item_summary
@@ -111,7 +112,26 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
         failed=failed,
         can_train=bool(directory.districts_of_staff(person.id) or directory.memberships_of(person.id)
                        or is_admin or Role.LEAD in directory.roles_of(person.id)),
+        quiet=_quiet_line(deps, session, person),
     )
+
+
+def _quiet_line(deps: Deps, session: Session, person: Person) -> str | None:
+    until = quiet.current(deps, session, person)
+    return f"{until:%A %B} {until.day}" if until else None
+
+
+def refresh_home(deps: Deps, client, person: Person) -> None:
+    """Publish the person's Home tab again, with a fresh directory (after a change of their own)."""
+    if not person.slack_id:
+        return
+    with deps.session() as session:
+        directory = deps.directories.get(session=session)
+        fresh = home_view(deps, session, directory, directory.person(person.id) or person)
+    try:
+        client.views_publish(user_id=person.slack_id, view=fresh)
+    except Exception as exc:  # saved anyway; the Home tab is refreshed when next opened
+        log.warning("could not refresh the Home tab (%s)", type(exc).__name__)
 
 
 def refresh_if_home(deps: Deps, client, directory: Directory, person: Person, body: dict) -> None:

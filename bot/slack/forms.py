@@ -23,6 +23,11 @@ def text(view: dict[str, Any], block: str) -> str:
     return ((v or {}).get("value") or "").strip()
 
 
+def picked_date(view: dict[str, Any], block: str) -> str | None:
+    """A datepicker's "YYYY-MM-DD", or None when left empty."""
+    return (_value(view, block) or {}).get("selected_date") or None
+
+
 def selected(view: dict[str, Any], block: str) -> str | None:
     v = _value(view, block) or {}
     option = v.get("selected_option")

@@ -104,7 +104,8 @@ class AppEnv:
             total.retried += stats.retried
             total.failed += stats.failed
             total.deferred += stats.deferred
-            if not stats.sent:
+            total.dropped += stats.dropped
+            if not (stats.sent or stats.dropped):
                 break
         return total
 
