@@ -87,6 +87,8 @@ BUTTONS: dict[str, str] = {
     "Got it": "confirms you have the management team's minutes; the sender's Home tab counts who has them.",
     "Share with my team": "passes the minutes on to your team's members by DM, with a note from you if you like; "
                           "it is recorded, so a co-facilitator is not asked to do it again.",
+    "Remind me tomorrow": "puts the reminder off to your next working morning (twice at most; the third time the "
+                          "reminder says it cannot be put off again). If the thing is done by then, it is not sent.",
 }
 
 

@@ -40,6 +40,7 @@ from bot.settings import Settings
 from bot.slack.web import WebApp
 from bot.trainers.service import school_year_ledger
 from bot.updates.scheduled import run_lead_updates
+from routing import hours
 from routing import monthly_loop as rules
 from routing.coaching_log import month_label
 from routing.directory import Directory, Person, Role, Team
@@ -606,6 +607,7 @@ class Scenario:
         stats = run_reminders(s.deps, s.clock())
         s.t.note(f"{stats.sent} reminders, one per person and month; people without a Slack id are skipped")
         s.deliver()
+        self.working_morning(protocol.log_reminder_at(MONTH))
 
         morning = protocol.log_reminder_at(MONTH).astimezone(s.tz).date() + timedelta(days=1)
         s.step(f"{c.facilitator.label} reviews and submits {c.team.name}'s log", _local(morning, 9, 0, s.tz))
@@ -615,6 +617,17 @@ class Scenario:
         s.deliver()
         s.open_home(c.facilitator.slack_id)
 
+
+    def working_morning(self, written: datetime) -> None:
+        """Reminders written after hours wait in the outbox for each person's working morning: go there (the
+        protocol's business morning, past the spread) unless it is working hours already."""
+        s = self.s
+        calendar = self.p.calendar
+        if hours.is_working(written, self.p.timezone, calendar):
+            return
+        morning = hours.working_from(written, self.p.timezone, calendar) + timedelta(
+            minutes=self.p.delivery.spread_minutes)
+        s.step("The next working morning: the reminders written after hours arrive", morning)
 
     # The lead's monthly update (the protocol names it: "CST update"), up to the management team, acknowledged.
     def monthly_update(self) -> None:
@@ -634,6 +647,7 @@ class Scenario:
         stats = run_lead_updates(s.deps, s.clock())
         s.t.note(f"{stats.sent} reminders, one per {self.label(Role.LEAD)}; the button opens the form")
         s.deliver()
+        self.working_morning(s.clock())
 
         morning = _local(due.astimezone(s.tz).date(), 9, 0, s.tz)
         s.step(f"{lead.label} sends {label}'s {update} to the {self.label(Role.MANAGEMENT)}", morning)
