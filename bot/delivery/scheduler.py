@@ -60,8 +60,9 @@ JOBS: dict[str, Job] = {
     ),
     "monthly-summary": Job(
         name="monthly-summary",
-        describe="after last month's coaching logs are due, share the summary with the summary channels and CSTs",
-        trigger=lambda settings: CronTrigger(minute=15, hour=9, day_of_week="mon-fri", timezone=settings.timezone),
+        describe="after last month's coaching logs are due, share the summary with the summary channels and CSTs "
+                 "(each facilitator in their working hours)",
+        trigger=lambda settings: CronTrigger(minute=15, hour="6-18", day_of_week="mon-fri", timezone=settings.timezone),
         run=monthly_summary,
     ),
     "monthly-reminders": Job(

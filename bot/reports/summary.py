@@ -18,7 +18,7 @@ Slack refuses, so the next run tries that recipient again. `force=True` posts ag
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,12 +191,14 @@ def _reason(exc: Exception) -> str:
 
 
 def share_summary(*, engine: Engine, client, summary: Summary, directory: Directory, channels: Sequence[str],
-                  force: bool = False) -> list[Outcome]:
+                  force: bool = False, now_for: Callable[[Recipient], bool] | None = None) -> list[Outcome]:
     """Post the summary with its workbook and chart to the summary channels and every team's facilitator.
 
     Used by `cstbot summary --post` and by the scheduler's monthly job; each recipient gets it once per month.
+    `now_for`: whether a recipient may get it now (the job: a person outside their working hours gets it on a
+    later run, in their working hours; channels always may).
     """
-    to = recipients(directory=directory, channels=channels)
+    to = [r for r in recipients(directory=directory, channels=channels) if now_for is None or now_for(r)]
     if not to:
         return []
     with tempfile.TemporaryDirectory(prefix="cstbot-summary-") as tmp:

@@ -198,3 +198,51 @@ def test_schedule_shows_the_messages_waiting_for_working_hours(app_env, db_url, 
     assert "Messages waiting for working hours: 5 " in out
     next_lines = [line for line in out.splitlines() if " 08:" in line and "message" in line]
     assert next_lines and sum(int(line.split()[-2]) for line in next_lines) == 5
+
+
+def test_the_monthly_summary_reaches_each_facilitator_in_their_working_hours(app_env):
+    from bot.delivery.scheduler import JOBS
+
+    env = app_env
+    set_tz(env, "UFACA0001", "America/New_York")
+    due = env.deps.protocols.current.log_due_at("2026-11")  # 17:00 Chicago
+    with freeze_time(due + timedelta(hours=14, minutes=15)):  # 07:15 Chicago, 08:15 New York
+        JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        posted = {c.args["channel"] for c in env.slack.calls_to("chat.postMessage")}
+        assert {"C0SUMMARY1", "UFACA0001"} <= posted and "UFACB0001" not in posted  # Bo is not at work yet
+    env.slack.clear()
+    with freeze_time(due + timedelta(hours=15, minutes=15)):  # 08:15 Chicago
+        JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        posted = [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")]
+        assert posted.count("UFACB0001") == 1 and "UFACA0001" not in posted and "C0SUMMARY1" not in posted
+
+
+def test_each_persons_time_zone_is_asked_once_then_refreshed_at_night(app_env):
+    from bot.delivery.scheduler import JOBS
+
+    env = app_env
+    with env.deps.session() as s:
+        on_slack = [p.slack_id for p in env.service().directory(s).people.values() if p.slack_id]
+    env.slack.user_profiles.update({slack_id: {"tz": "America/Chicago"} for slack_id in on_slack})
+    env.slack.user_profiles["UFACA0001"] = {"tz": "America/New_York"}
+    with freeze_time(MONDAY_1630_CT) as clock:
+        stats = JOBS["timezones"].run(env.deps, env.deps.now())
+        assert stats.asked == len(on_slack) == 16 and stats.changed == 16  # everyone on Slack, once
+        assert len(env.slack.calls_to("users.info")) == 16
+        env.deps.directories.forget()  # (a process sees the new roster version within seconds)
+        with env.deps.session() as s:
+            assert env.service().directory(s).by_slack_id("UFACA0001").tz == "America/New_York"
+        env.slack.clear()
+        assert JOBS["timezones"].run(env.deps, env.deps.now()).asked == 0  # asked already, not at night
+        env.slack.user_profiles["UFACA0001"] = {"tz": "America/Denver"}  # Fay moved
+        clock.move_to(datetime(2026, 11, 17, 22, 0, tzinfo=UTC))  # the next afternoon: not asked again
+        assert JOBS["timezones"].run(env.deps, env.deps.now()).asked == 0
+        clock.move_to(datetime(2026, 11, 18, 8, 0, tzinfo=UTC))  # 02:00 Chicago, more than 20 hours on
+        stats = JOBS["timezones"].run(env.deps, env.deps.now())
+        assert stats.asked == 16 and stats.changed == 1
+        env.deps.directories.forget()
+        with env.deps.session() as s:
+            assert env.service().directory(s).by_slack_id("UFACA0001").tz == "America/Denver"
+        env.slack.fail_next("users.info", status=429, retry_after=30)
+        clock.move_to(datetime(2026, 11, 19, 8, 0, tzinfo=UTC))
+        assert JOBS["timezones"].run(env.deps, env.deps.now()).stopped == "rate limited"
