@@ -61,3 +61,18 @@ def buttons(message_args) -> dict[str, str]:
 
 def all_text(message_args) -> str:
     return str(message_args.get("blocks", [])) + message_args.get("text", "")
+
+
+def until_the_morning(env, clock) -> None:
+    """Move the frozen `clock` to when the last message waiting for its recipient's working hours goes (reminders
+    written at 17:00 wait for the next working morning), if any waits."""
+    from sqlmodel import select
+
+    from store.models import Outbox
+
+    with env.deps.session() as s:
+        waiting = s.exec(select(Outbox.next_attempt_at).where(Outbox.status == "pending",
+                                                              Outbox.held_until.is_not(None))).all()
+    later = [t for t in waiting if t > env.deps.now()]
+    if later:
+        clock.move_to(max(later))

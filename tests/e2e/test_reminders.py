@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from bot.coaching_log.scheduled import run_reminders
 from bot.delivery.scheduler import JOBS, build_scheduler, next_runs
 from store import coaching_log as log_repo
-from tests.e2e.flows import all_text
+from tests.e2e.flows import all_text, until_the_morning
 
 
 def test_log_reminders_before_the_due_date_then_one_late_nudge(app_env):
@@ -22,6 +22,9 @@ def test_log_reminders_before_the_due_date_then_one_late_nudge(app_env):
         # Facilitators of both teams and the three members.
         assert (stats.sent, stats.already) == (5, 0)
         assert run_reminders(env.deps, env.deps.now()).sent == 0
+        env.deliver()
+        assert not env.dms("UFACA0001")  # written at 17:00: they wait for everyone's next working morning
+        until_the_morning(env, clock)
         env.deliver()
         fac = all_text(env.dms("UFACA0001")[-1].args)
         assert "coaching log for November 2026 is due" in fac and "Review & submit" in fac
@@ -36,6 +39,7 @@ def test_log_reminders_before_the_due_date_then_one_late_nudge(app_env):
         env.slack.clear()
         assert run_reminders(env.deps, env.deps.now()).sent == 1
         assert run_reminders(env.deps, env.deps.now()).sent == 0
+        until_the_morning(env, clock)
         env.deliver()
         assert [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")] == ["UFACB0001"]
         assert "is late" in all_text(env.slack.last("chat.postMessage").args)
@@ -73,8 +77,9 @@ def test_a_facilitator_of_two_teams_is_reminded_for_each(app_env):
     with env.deps.session(write=True) as s:  # Fay also facilitates Team B (the roster allows it)
         s.add(TeamMembership(team_id=2, person_id=fay, role="facilitator"))
     env.deps.directories.forget()
-    with freeze_time(env.deps.protocols.current.log_reminder_at("2026-11")):
+    with freeze_time(env.deps.protocols.current.log_reminder_at("2026-11")) as clock:
         run_reminders(env.deps, env.deps.now())
+        until_the_morning(env, clock)
         env.deliver()
         texts = [all_text(c.args) for c in env.dms("UFACA0001")]
         assert len(texts) == 2 and any("Team A" in t for t in texts) and any("Team B" in t for t in texts)

@@ -16,7 +16,7 @@ from routing.coaching_log import Entry
 from routing.model import EventKind, ItemKind
 from store import coaching_log as log_repo
 from store.models import LeadUpdate, MessageCard, Outbox
-from tests.e2e.flows import all_text, buttons, click
+from tests.e2e.flows import all_text, buttons, click, until_the_morning
 from tests.e2e.monthly_loop.conftest import LEAD, LEAD2, MGMT, MGMT2, UPDATES_CHANNEL, chicago, posts_to, updates_of
 
 
@@ -265,11 +265,15 @@ def test_several_leads_one_sends_for_all_and_the_other_is_not_reminded(loop_env)
         assert (stats.sent, stats.already) == (2, 0)
         assert run_lead_updates(env.deps, env.deps.now()).sent == 0  # once, however often the job runs
         env.deliver()
+        assert not posts_to(env, LEAD)  # written at 17:00: it waits for the leads' next working morning
+        until_the_morning(env, clock)
+        env.deliver()
         reminder = posts_to(env, LEAD)[0]
         assert "The monthly CST update to the MMD management team is due" in all_text(reminder.args)
         assert "cstbot summary" not in all_text(reminder.args)
-        # One click on the reminder opens the form.
-        assert buttons(reminder.args) == {Action.UPDATE_OPEN: "2026-11"}
+        # One click on the reminder opens the form (or puts it off until tomorrow).
+        assert buttons(reminder.args)[Action.UPDATE_OPEN] == "2026-11"
+        assert set(buttons(reminder.args)) == {Action.UPDATE_OPEN, Action.SNOOZE}
         click(env, LEAD, Action.UPDATE_OPEN, "2026-11")
         assert env.slack.last("views.open").args["view"]["callback_id"] == Callback.UPDATE
         _submit_update(env, LEAD, for_all=True)
@@ -289,17 +293,18 @@ def test_several_leads_one_sends_for_all_and_the_other_is_not_reminded(loop_env)
 def test_a_late_lead_is_nudged_once_and_the_management_team_sees_not_yet_received(loop_env):
     env = loop_env
     due = env.deps.protocols.current.lead_update_due_at("2026-11")
-    with freeze_time(due + timedelta(hours=2)):
+    with freeze_time(due + timedelta(hours=2)) as clock:
         env.client.event({"type": "app_home_opened", "user": MGMT, "tab": "home"})
         home = all_text({"blocks": env.slack.last("views.publish").args["view"]["blocks"]})
         assert "Not yet received from the lead facilitators; it was due" in home
         stats = run_lead_updates(env.deps, env.deps.now())
         assert stats.sent == 2
         assert run_lead_updates(env.deps, env.deps.now()).sent == 0
+        until_the_morning(env, clock)  # written at 19:00, it reaches them the next working morning
         env.deliver()
         nudge = posts_to(env, LEAD)[0]
         assert "Your monthly CST update for November 2026 is late" in all_text(nudge.args)
-        assert buttons(nudge.args) == {Action.UPDATE_OPEN: "2026-11"}
+        assert buttons(nudge.args)[Action.UPDATE_OPEN] == "2026-11"
 
 
 def test_a_non_lead_is_told_who_sends_updates(loop_env):

@@ -127,7 +127,7 @@ def test_the_two_day_reminder_goes_once_and_only_to_those_who_have_not_confirmed
     assert reminded == [FAC_B, FAC_C]
     reminder = posts_to(env, FAC_B)[0]
     assert "Have you seen the MMD management team's minutes of Thu Nov 12, 2026?" in all_text(reminder.args)
-    assert set(buttons(reminder.args)) == {Action.MINUTES_ACK}
+    assert set(buttons(reminder.args)) == {Action.MINUTES_ACK, Action.SNOOZE}  # Got it, or Remind me tomorrow
 
 
 def test_share_with_my_team_reaches_exactly_that_team_once(loop_env):
