@@ -70,6 +70,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="comma-separated: district,member,facilitator,lead,management,state,admin (default: all)")
     trial.add_argument("--roster", type=Path, metavar="FILE", help="roster file (default: examples/roster.yaml)")
     trial.set_defaults(func=try_command)
+    export = rsub.add_parser(
+        "export",
+        help="write the roster the database holds, as a file `roster import` reads",
+        description="Write the active people, teams, districts, roles, channels and audiences in the shapes "
+        "`roster import` reads: YAML (standard output without --output), a directory of CSV sheets, or an XLSX "
+        "workbook. Importing the export changes nothing; edit it and import it to make those edits.",
+    )
+    export.add_argument("--format", choices=("yaml", "csv", "xlsx"),
+                        help="default: from --output's name (.xlsx, .yaml/.yml, else a CSV directory), else yaml")
+    export.add_argument("--output", type=Path, metavar="PATH",
+                        help="the file (yaml, xlsx) or directory (csv) to write; yaml may go to standard output")
+    export.set_defaults(func=export_command)
     show = rsub.add_parser(
         "show",
         help="print the directory as the bot sees it",
@@ -108,6 +120,36 @@ def import_command(args: argparse.Namespace) -> int:
             lookup_configured=_has_token(settings),
         )
     )
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from store.roster import export
+
+    form = export.format_of(args.output, args.format)
+    if args.output is None and form != "yaml":
+        raise CstbotError(f"--format {form} writes {'a directory' if form == 'csv' else 'a file'}: "
+                          f"give it with --output PATH")
+    if args.output is not None and form == "csv" and args.output.exists() and not args.output.is_dir():
+        raise CstbotError(f"{args.output} is a file: --format csv writes a directory of sheets")
+    settings = load_settings()
+    engine = open_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            roster = export.roster_from_db(session=session)
+    finally:
+        engine.dispose()
+    if not roster.organization:
+        raise CstbotError("the database holds no roster yet: import one with `cstbot roster import FILE`")
+    header = render_text("cli/roster_export_header.txt.j2", organization=roster.organization).splitlines()
+    if args.output is None:
+        print(export.yaml_text(roster, header=header), end="")
+        return 0
+    try:
+        written = export.write(roster, form, args.output, header=header)
+    except OSError as exc:
+        raise CstbotError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(render_text("cli/roster_export.txt.j2", roster=roster, form=form, output=args.output, written=written))
     return 0
 
 
