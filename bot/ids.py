@@ -24,6 +24,7 @@ class Callback(StrEnum):
     UPDATE = "cst_update"  # a lead facilitator's monthly CST update
     MINUTES = "cst_minutes"  # management team minutes
     MINUTES_SHARE = "cst_minutes_share"  # a facilitator passes minutes on to their team
+    SHARE = "cst_share"  # a report or notice shared with audiences of the network
     CONVERT = "cst_convert"  # "This is a training request": the expertise it needs
     FORWARD = "cst_forward"  # the Send to facilitator shortcut's question: a question or a training request?
     QUIET = "cst_quiet"  # "Quiet until": no pushes and no new routed work until a date (holiday, leave)
@@ -58,6 +59,7 @@ class Action(StrEnum):
     MINUTES_SHARE = "minutes_share"  # Share with my team; value: the minutes' id
     SNOOZE = "reminder_snooze"  # Remind me tomorrow; value: the reminder's outbox row id
     HOME_QUIET = "home_quiet"  # the Home tab's "Quiet until..." button
+    SHARE_OPEN = "share_open"  # share a report or notice (Home tab)
 
 
 class Block(StrEnum):
@@ -84,5 +86,8 @@ class Block(StrEnum):
     DECISIONS = "decisions"
     ACTION_ITEMS = "action_items"
     QUIET_UNTIL = "quiet_until"  # the quiet-until modal's date
+    SHARE_TITLE = "share_title"  # the share modal (its link and files: LINK, FILES)
+    SHARE_TEXT = "share_text"
+    AUDIENCES = "audiences"
     DAYS = "days"  # a state contact's offer: the days it commits of their allocation
     OVER = "over"  # ... and the confirmation that it goes past what remains

@@ -470,3 +470,23 @@ class MessageCard(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class Share(SQLModel, table=True):
+    """A report, evaluation or notice shared with audiences of the network (`/cst share`): "Data analysis and
+    reports conducted as part of the MMD evaluation will be shared with CSTs". Its messages are outbox rows keyed
+    `share:<id>:person:<person id>`, one per recipient; `recipient_ids` names them, so "delivered to N of M" is
+    counted from those rows' states."""
+
+    __tablename__ = "share"
+    id: int | None = Field(default=None, primary_key=True)
+    sender_id: int = Field(foreign_key="person.id", index=True)
+    title: str = Field(max_length=200)
+    text: str = Field(default="", sa_type=Text)
+    link: str = Field(default="", sa_type=Text)
+    files: list[dict[str, Any]] = _json()  # files uploaded in the modal: {id, name, permalink}
+    audiences: list[str] = _json()  # routing.sharing.AUDIENCES keys, as chosen
+    recipient_ids: list[int] = _json()  # person ids, one message each
+    form_token: str | None = Field(default=None, max_length=64, unique=True)  # a form is sent once
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = _created()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -72,6 +72,32 @@ def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
+    """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches), in the caller's
+    transaction. Each row: {method, payload, dedupe_key} and optionally {status: FAILED, last_error} for a message
+    that cannot be sent (kept so admins see it). Every dedupe key must be new (keys carrying a fresh row's id,
+    e.g. a share's): a clash fails the whole transaction rather than skipping rows. Returns how many were added."""
+    if not rows:
+        return 0
+    values = [
+        {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
+         "status": r.get("status", PENDING), "attempts": 0, "next_attempt_at": now, "last_error": r.get("last_error"),
+         "result": {}, "created_at": now}
+        for r in rows
+    ]
+    session.execute(insert(Outbox.__table__), values)  # type: ignore[attr-defined]
+    return len(values)
+
+
+def states(*, session: Session, dedupe_keys: list[str]) -> dict[str, str]:
+    """The status of each of these rows, by dedupe key (rows never written are absent)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(dedupe_keys), 1000):  # bounded IN lists (SQLite's bound-parameter limit)
+        chunk = dedupe_keys[start:start + 1000]
+        found.update(session.exec(select(Outbox.dedupe_key, Outbox.status).where(Outbox.dedupe_key.in_(chunk))).all())
+    return found
 
 
 def claim(

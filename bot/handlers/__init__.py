@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import coaching_log, commands, events, home, items, middleware, minutes, reminders, updates
+from bot.handlers import coaching_log, commands, events, home, items, middleware, minutes, reminders, share, updates
 
 
 def register_listeners(app: App) -> None:
     middleware.register(app)
-    for feature in (commands, items, coaching_log, updates, minutes, reminders, home, events):
+    for feature in (commands, items, coaching_log, updates, minutes, share, reminders, home, events):
         feature.register(app)

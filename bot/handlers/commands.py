@@ -1,4 +1,4 @@
-"""`/cst ask | train | log | update | minutes | inbox | help`: one command, routed by its first word."""
+"""`/cst ask | train | log | update | minutes | share | inbox | help`: one command, routed by its first word."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from bot.ids import COMMAND
 from bot.items.flows import render_ctx
 from bot.items.modals import ask_view
 from bot.minutes import flows as minutes
+from bot.share import flows as share
 from bot.updates import flows as updates
 from templates import render_text
 
-SUBCOMMANDS = ("ask", "train", "log", "update", "minutes", "inbox", "help")
+SUBCOMMANDS = ("ask", "train", "log", "update", "minutes", "share", "inbox", "help")
 # Subcommands that open a feature's form: (deps, directory, person) -> the modal, or a reply saying why not.
-FORMS = {"log": entry_modal, "update": updates.open_form, "minutes": minutes.open_form}
+FORMS = {"log": entry_modal, "update": updates.open_form, "minutes": minutes.open_form, "share": share.open_form}
 
 
 def register(app: App) -> None:

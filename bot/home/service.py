@@ -15,6 +15,7 @@ from bot.ids import Action
 from bot.items.cards import RenderContext, buttons_for, common_context
 from bot.items.modals import item_summary
 from bot.minutes import service as minutes
+from bot.share import service as share
 from bot.slack.format import mention, roles_text, slack_date
 from bot.trial.service import label as persona_label
 from bot.trial.service import played_with
@@ -99,6 +100,8 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
     loop = render_json("home/monthly_loop.json.j2", update=updates.home_section(deps, session, directory, person),
                        minutes=minutes.home_section(deps, session, directory, person), actions=Action,
                        words=deps.protocols.current.words())
+    loop += render_json("home/shares.json.j2", share=share.home_section(deps, session, directory, person),
+                        actions=Action)
     return render_json(
         "home/home.json.j2",
         acting=person.id,

@@ -16,7 +16,7 @@ SCOPES = {
     "summaries channels the app posts to",
     "chat:write": "post cards, answers and reminders in people's DMs with the app; edit them as items move",
     "commands": "the /cst command",
-    "files:read": "management minutes: the file upload field (file_input) of the minutes form requires it",
+    "files:read": "management minutes and /cst share: the file upload field (file_input) of their forms requires it",
     "files:write": "monthly summaries: attach the workbook and the chart to the summary message",
     "groups:history": "outbox: the same look before re-sending, in private summaries channels the app was added to",
     "im:history": "outbox: the same look before re-sending, in people's DMs with the app (cards, answers, "

@@ -1,0 +1,1 @@
+"""Reports and notices shared with audiences of the network: `/cst share`."""
