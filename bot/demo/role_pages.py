@@ -38,6 +38,8 @@ from bot.minutes import service as minutes
 from bot.minutes.modals import MinutesForm, ShareForm
 from bot.runtime import load_book
 from bot.settings import Settings
+from bot.share import service as sharing
+from bot.share.modals import ShareForm as NetworkShareForm
 from bot.updates import service as updates
 from bot.updates.modals import UpdateForm
 from bot.updates.scheduled import run_lead_updates
@@ -108,6 +110,12 @@ class Page:
     sections: tuple[Section, ...] = field(default=())
 
 
+SHARE_TEXT = ("`/cst share` (or *Share with the network* on your Home tab): a title, and a text, a link or an "
+              "uploaded file (at least one), to the audiences you tick: the CST facilitators, every CST member, DESE "
+              "Learning Services, the RPDC directors, the area supervisors, the management team. Each person gets it "
+              "once by DM, however many of the audiences they are in. Your Home tab lists what you shared, each "
+              "with \"delivered to N of M\".")
+
 PAGES: tuple[Page, ...] = (
     Page("district-staff", Role.DISTRICT_STAFF,
          "District staff (the district leadership team) bring their MMD questions and training requests to their "
@@ -164,11 +172,15 @@ PAGES: tuple[Page, ...] = (
           Section("Management team minutes", "The management team's minutes reach every facilitator. *Got it* "
                   "confirms you have them; *Share with my team* passes them on to your team's members. If you "
                   "have not confirmed after {minutes_reminder_days} business days you are reminded once. Your "
-                  "Home tab lists the last three minutes that reached you.", "minutes_to_facilitator"))),
+                  "Home tab lists the last three minutes that reached you.", "minutes_to_facilitator"),
+          Section("Reports shared with the network", "The management team, the state's trainer-match contacts and "
+                  "the lead facilitators share evaluation reports, data summaries and notices with `/cst share`; "
+                  "what they share with the CST facilitators reaches you by DM, with the text, the link and the "
+                  "files.", "share_to_facilitator"))),
     Page("lead-facilitator", Role.LEAD,
          "Lead facilitators answer what the facilitators escalate, pass on to the management team what needs it, "
          "and give the management team a monthly CST update.",
-         ("/cst update", "/cst inbox", "/cst ask", "/cst help", "the Home tab"),
+         ("/cst update", "/cst share", "/cst inbox", "/cst ask", "/cst help", "the Home tab"),
          (Section("Escalations", "A facilitator's escalation (or an item no facilitator answered in time) "
                   "reaches every available lead facilitator at once. *Take it* and it is yours (the others' cards "
                   "say who took it); the tier has {lead_days} business days to answer or escalate to the "
@@ -184,11 +196,12 @@ PAGES: tuple[Page, ...] = (
                   "facilitators, each sends their own or one sends it for all. Sending again replaces it: the "
                   "messages already sent are edited in place.", "lead_update_reminder"),
           Section("Who has read it", "Your Home tab shows when you sent it and how many management team members "
-                  "have acknowledged it, naming those who have not."))),
+                  "have acknowledged it, naming those who have not."),
+          Section("Sharing reports with the network", SHARE_TEXT))),
     Page("management-team", Role.MANAGEMENT,
          "The management team receives the lead facilitators' monthly CST updates and what they escalate, and "
          "shares its meeting minutes with the facilitators.",
-         ("/cst minutes", "/cst inbox", "/cst help", "the Home tab"),
+         ("/cst minutes", "/cst share", "/cst inbox", "/cst help", "the Home tab"),
          (Section("Escalations", "An item escalated past the lead facilitators reaches every member of the "
                   "management team, the last tier. *Take it* and it is yours; {management_days} business days, "
                   "after which it stays with the tier and the admins are told.", "management_card"),
@@ -199,16 +212,18 @@ PAGES: tuple[Page, ...] = (
                   "tab): the meeting date, and the minutes as text (up to 3,000 characters), a link, an uploaded "
                   "file, or any of them; decisions and action items if you like. They go to every CST "
                   "facilitator and minutes channel; your Home tab shows how many facilitators have them and who "
-                  "has not confirmed yet."))),
+                  "has not confirmed yet."),
+          Section("Sharing reports with the network", SHARE_TEXT))),
     Page("state-contact", Role.STATE_CONTACT,
          "State trainer-match contacts (staff with Collaborative Work FTE) are the last stop of trainer matching: "
          "you are asked only for what the team and the other CSTs could not match, and only when the request's "
          "topics match your expertise (or nobody's does).",
-         ("/cst inbox", "/cst help", "the Home tab"),
+         ("/cst share", "/cst inbox", "/cst help", "the Home tab"),
          (Section("Asked for a trainer", "Offer yourself or one of your trainers, with the days the training "
                   "commits; the form shows what is left of the school year's allocation, and going past it needs "
                   "a tick. The first offer wins; the others asked are told they are no longer needed. "
-                  "`cstbot trainers` prints the allocation ledger.", "offer_request_state"),)),
+                  "`cstbot trainers` prints the allocation ledger.", "offer_request_state"),
+          Section("Sharing reports with the network", SHARE_TEXT))),
     Page("support-team", Role.SUPPORT,
          "The CST support team (Special Education, Early Childhood, Social-Behavioral: advisory resources that span "
          "across all teams) is on no single team. You are a trainer candidate on every team's training requests "
@@ -220,9 +235,11 @@ PAGES: tuple[Page, ...] = (
           Section("Matched as a trainer", "A facilitator picked you for a district's training: you are told who "
                   "asked and who made the match, and they will be in touch.", "match_to_support"))),
     Page("admin", Role.ADMIN,
-         "Admins keep the roster current (`cstbot roster import`), watch what could not be delivered, and step in "
+         "Admins keep the roster current (`cstbot roster import`; `cstbot roster export` writes what the database "
+         "holds as a file to edit and import again), watch what could not be delivered, and step in "
          "when an item is stuck: an admin may answer, escalate or reassign any item.",
-         ("cstbot roster import FILE", "cstbot roster show", "cstbot route explain", "/cst inbox", "the Home tab"),
+         ("cstbot roster import FILE", "cstbot roster export", "cstbot roster show", "cstbot route explain",
+          "/cst inbox", "the Home tab"),
          (Section("Stuck items", "When an item is overdue at the last tier, or nobody can own it, every admin is "
                   "told.", "admin_alert"),
           Section("Failed deliveries", "A message Slack refused (or for someone with no Slack account in the "
@@ -405,6 +422,12 @@ class _Play:
         minutes.share(self.deps, self.d, facilitator, ShareForm(minutes_id=sent.minutes.id,
                                                                 note="Please hold March 2-20."))
         self.take("minutes_to_member", member)
+        self.done()
+        sharing.send(self.deps, self.d, management, NetworkShareForm(
+            token="docs-share", title="MMD evaluation: fall data analysis",
+            text="Coaching interactions rose a third since spring; the full analysis is linked.",
+            link="https://docs.example.org/mmd/evaluation-fall", audiences=["facilitators", "rpdc_directors"]))
+        self.take("share_to_facilitator", facilitator)
         self.done()
 
 

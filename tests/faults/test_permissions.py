@@ -59,6 +59,14 @@ LOG_MATRIX = {
     "submit month": {FAC_A, ADMIN},
     "reopen month": {FAC_A, ADMIN},
 }
+# action -> who may. `/cst share` (reports and notices to audiences of the network): the management team, the state
+# contacts and the leads. Everyone else is told who can share, and nothing else.
+SHARE_MATRIX = {
+    "open share": {LEAD, MGMT, STATE},
+    "submit share": {LEAD, MGMT, STATE},  # a forged submission of a real form, sent as each role
+}
+SHARE_REFUSAL = ("Reports and notices are shared with the network by the MMD management team, DESE trainer-match "
+                 "contacts and lead facilitators, with `/cst share`.")
 
 
 def count(env, model, *where) -> int:
@@ -302,3 +310,52 @@ def test_coaching_log_actions(app_env, action):
             if user == STRANGER:
                 assert STRANGER_TEXT in told
     assert done == LOG_MATRIX[action]
+
+
+# --- /cst share ----------------------------------------------------------------------------------------------
+
+
+def share_attempt(env, action: str, user: str) -> tuple[bool, str]:
+    """(whether it went through, what the person was told)."""
+    from store.models import Share
+
+    env.slack.clear()
+    if action == "open share":
+        response = env.client.slash_command("/cst", "share", user_id=user)
+        assert response.status == 200
+        opened = env.slack.calls_to("views.open")
+        if opened:
+            assert opened[-1].args["view"]["callback_id"] == Callback.SHARE
+            return True, ""
+        return False, response.json()["text"] if response.text.startswith("{") else response.text
+    env.client.slash_command("/cst", "share", user_id=LEAD)  # the form as a sharer opened it
+    view = env.slack.last("views.open").args["view"]
+    values = {Block.SHARE_TITLE: {Block.SHARE_TITLE: {"type": "plain_text_input", "value": "Forged report"}},
+              Block.SHARE_TEXT: {Block.SHARE_TEXT: {"type": "plain_text_input", "value": SECRET_TEXT}},
+              Block.AUDIENCES: {Block.AUDIENCES: {"type": "checkboxes", "selected_options": [
+                  {"value": "facilitators"}, {"value": "members"}, {"value": "management"}]}}}
+    before = count(env, Share)
+    payload = env.client.view_submission(user, view["callback_id"], values, private_metadata=view["private_metadata"],
+                                         view=view)
+    body = env.client.interactivity(payload).json() or {}
+    told = " ".join(b["text"]["text"] for b in (body.get("view") or {}).get("blocks", []) if b["type"] == "section")
+    return count(env, Share) > before, told
+
+
+@pytest.mark.parametrize("action", list(SHARE_MATRIX))
+def test_share_actions(app_env, action):
+    env = app_env
+    done = set()
+    with freeze_time(MONDAY_10AM):
+        for user in ROLES:
+            ok, told = share_attempt(env, action, user)
+            if ok:
+                done.add(user)
+                continue
+            assert told, f"{action} by {user} was refused silently"
+            assert SECRET_TEXT not in told, (action, user, told)
+            if user == STRANGER:  # told whom to ask to be added, like every request from someone not in the roster
+                assert STRANGER_TEXT in told
+            else:  # who can share, naming no one
+                assert SHARE_REFUSAL in told and "<@" not in told, (action, user, told)
+    assert done == SHARE_MATRIX[action]
