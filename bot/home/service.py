@@ -101,7 +101,7 @@ def home_view(deps: Deps, session: Session, directory: Directory, person: Person
                        minutes=minutes.home_section(deps, session, directory, person), actions=Action,
                        words=deps.protocols.current.words())
     loop += render_json("home/shares.json.j2", share=share.home_section(deps, session, directory, person),
-                        actions=Action)
+                        actions=Action, words=deps.protocols.current.words())
     return render_json(
         "home/home.json.j2",
         acting=person.id,

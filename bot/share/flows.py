@@ -41,7 +41,7 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
     sent = service.send(deps, directory, person, form)
     protocol = deps.protocols.current
     text = render_text("messages/share_sent.md.j2", title=sent.share.title, recipients=len(sent.share.recipient_ids),
-                       audiences=[service.audience_label(protocol, a) for a in sent.share.audiences],
+                       audiences=[service.audience_label(protocol, a, in_text=True) for a in sent.share.audiences],
                        missing=sent.missing).strip()
     if sent.already:
         return Submission.says("Already shared", text.split("\n")[0].replace(":white_check_mark: ", "", 1))

@@ -36,8 +36,14 @@ def _says(deps: Deps, template: str, **kw: Any) -> str:
     return render_text(f"messages/{template}.md.j2", words=deps.protocols.current.words(), **kw).strip()
 
 
-def audience_label(protocol: Protocol, audience: str) -> str:
-    """What an audience is called, in the protocol's words ("CST facilitators", "Learning services", ...)."""
+def audience_label(protocol: Protocol, audience: str, *, in_text: bool = False) -> str:
+    """What an audience is called, in the protocol's words ("CST facilitators", "DESE Learning Services", ...);
+    `in_text`: as it reads inside a sentence ("all CST members", "area supervisors")."""
+    label = _label(protocol, audience)
+    return in_sentence(label) if in_text else label
+
+
+def _label(protocol: Protocol, audience: str) -> str:
     if audience == rules.FACILITATORS:
         return f"{protocol.label(Role.FACILITATOR)}s"
     if audience == rules.MEMBERS:
@@ -78,7 +84,7 @@ def nobody_in(deps: Deps, directory: Directory, person: Person, audiences: list[
     if rules.recipients(directory, audiences, sender_id=person.id):
         return None
     protocol = deps.protocols.current
-    return _says(deps, "share_nobody", audiences=[audience_label(protocol, a) for a in audiences])
+    return _says(deps, "share_nobody", audiences=[audience_label(protocol, a, in_text=True) for a in audiences])
 
 
 # --- sending -------------------------------------------------------------------------------------------------
@@ -95,7 +101,7 @@ class Sent:
 def _message(deps: Deps, directory: Directory, row: Share) -> dict:
     protocol = deps.protocols.current
     return cards.share_message(row, directory=directory, protocol=protocol, tz=deps.settings.timezone,
-                               audiences=[audience_label(protocol, a) for a in row.audiences])
+                               audiences=[audience_label(protocol, a, in_text=True) for a in row.audiences])
 
 
 def send(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> Sent:
@@ -139,4 +145,4 @@ def home_section(deps: Deps, session: Session, directory: Directory, person: Per
     delivered = repo.delivered(session=session, shares=rows)
     return {"sent": [{"title": r.title, "when": slack_date(r.sent_at, tz), "delivered": delivered[r.id],
                       "recipients": len(r.recipient_ids),
-                      "audiences": [audience_label(protocol, a) for a in r.audiences]} for r in rows]}
+                      "audiences": [audience_label(protocol, a, in_text=True) for a in r.audiences]} for r in rows]}

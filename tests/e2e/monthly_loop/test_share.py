@@ -168,7 +168,7 @@ def test_several_audiences_one_message_each_the_sender_left_out_files_and_links_
         answer = _share(env, MGMT, link="https://docs.example.org/mmd/eval-fall", files=[file],
                         audiences=["learning_services", "area_supervisors", "management"])
         text = str(answer["view"]["blocks"])
-        assert "Shared “Fall evaluation: data analysis” with DESE Learning Services, Area supervisors, MMD " \
+        assert "Shared “Fall evaluation: data analysis” with DESE Learning Services, area supervisors, MMD " \
                "management team: 4 people." in text
         assert "Not delivered to Mo Offline: no Slack account" in text
         env.deliver()
@@ -176,7 +176,7 @@ def test_several_audiences_one_message_each_the_sender_left_out_files_and_links_
         (dm,) = env.dms(LS)
         shown = all_text(dm.args)
         assert "Shared by <@UMGMT0001>" in shown
-        assert "with DESE Learning Services, Area supervisors, MMD management team." in shown
+        assert "with DESE Learning Services, area supervisors, MMD management team." in shown
         assert "<https://docs.example.org/mmd/eval-fall|Open the link>" in shown
         assert f"<{file['permalink']}|Fall evaluation.xlsx>" in shown
         assert "delivered to 3 of 4." in _home(env, MGMT)
@@ -236,7 +236,7 @@ def test_an_audience_of_nobody_is_a_field_error(env):
             bump_directory_version(session=s)
             s.commit()
         errors = _share(env, text="x", audiences=["area_supervisors"])["errors"]
-        assert errors == {Block.AUDIENCES: "Nobody is in Area supervisors yet (besides you): choose another "
+        assert errors == {Block.AUDIENCES: "Nobody is in area supervisors yet (besides you): choose another "
                                            "audience, or ask an admin to add them to the roster."}
         assert _count(env, Share) == 0
 
