@@ -43,6 +43,7 @@ ASKING = (Role.DISTRICT_STAFF, Role.MEMBER, Role.FACILITATOR, Role.LEAD, Role.MA
 LOGGING = (Role.FACILITATOR, Role.MEMBER)
 OWNING = (Role.FACILITATOR, Role.LEAD, Role.MEMBER, Role.DISTRICT_STAFF, Role.STATE_CONTACT, Role.MANAGEMENT,
           Role.ADMIN)
+SHARING = (Role.MANAGEMENT, Role.LEAD, Role.STATE_CONTACT)
 # Which role a request without a more precise answer is made in, most preferred first. A new feature whose
 # command belongs to one role adds a line here (e.g. a lead's `/cst update`: (Role.LEAD,)).
 PREFERENCES: dict[str, tuple[Role, ...]] = {
@@ -68,6 +69,10 @@ PREFERENCES: dict[str, tuple[Role, ...]] = {
     Action.MINUTES_ACK.value: (Role.FACILITATOR,),
     Action.MINUTES_SHARE.value: (Role.FACILITATOR,),
     Callback.MINUTES_SHARE.value: (Role.FACILITATOR,),
+    # `/cst share`: the management team, then the leads, then the state contacts.
+    "share": SHARING,
+    Action.SHARE_OPEN.value: SHARING,
+    Callback.SHARE.value: SHARING,
 }
 
 

@@ -219,3 +219,21 @@ def test_training_reaches_the_state_contact_and_the_month_is_submitted(trial):
             entry = s.exec(select(Interaction)).one()
         assert month.status == "submitted" and month.submitted_by == person_id(env, "Avery Lindqvist")
         assert entry.author_id == person_id(env, "Avery Lindqvist")
+
+
+def test_a_share_is_made_as_management_and_reaches_the_facilitator_it_plays(trial):
+    env = trial
+    with freeze_time(MONDAY_10AM):
+        env.client.slash_command("/cst", "share", user_id=ME)
+        form = env.slack.last("views.open").args["view"]
+        assert form["callback_id"] == Callback.SHARE
+        assert metadata(form)["as"] == person_id(env, "Victor Ashdown")  # the management team member it plays
+        values = {Block.SHARE_TITLE: {Block.SHARE_TITLE: {"type": "plain_text_input", "value": "Fall evaluation"}},
+                  Block.SHARE_TEXT: {Block.SHARE_TEXT: {"type": "plain_text_input", "value": "Read before March."}},
+                  Block.AUDIENCES: {Block.AUDIENCES: {"type": "checkboxes",
+                                                      "selected_options": [{"value": "facilitators"}]}}}
+        reply = submit_modal(env, ME, values).json()
+        assert reply["view"]["title"]["text"] == "Shared", reply
+        env.deliver()
+        assert "Fall evaluation" in all_text(card_for(env, Role.FACILITATOR, "Read before March."))
+
