@@ -75,29 +75,22 @@ def enqueue(
 
 
 def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
-    """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches), in the caller's
-    transaction. Each row: {method, payload, dedupe_key} and optionally {status: FAILED, last_error} for a message
-    that cannot be sent (kept so admins see it). Every dedupe key must be new (keys carrying a fresh row's id,
-    e.g. a share's): a clash fails the whole transaction rather than skipping rows. Returns how many were added."""
-    if not rows:
-        return 0
+    """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches; no flush per row), in the
+    caller's transaction. Each row: method, payload, dedupe_key (required). Keys already in the outbox are left
+    out. Returns how many rows were added."""
+    keys = [r["dedupe_key"] for r in rows]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):  # bounded IN lists (SQLite's bound-parameter limit)
+        chunk = keys[start:start + 500]
+        existing.update(session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(chunk))).all())
     values = [
         {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
-         "status": r.get("status", PENDING), "attempts": 0, "next_attempt_at": now, "last_error": r.get("last_error"),
-         "result": {}, "created_at": now}
-        for r in rows
+         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {}}
+        for r in rows if r["dedupe_key"] not in existing
     ]
-    session.execute(insert(Outbox.__table__), values)  # type: ignore[attr-defined]
+    if values:
+        session.execute(insert(Outbox), values)
     return len(values)
-
-
-def states(*, session: Session, dedupe_keys: list[str]) -> dict[str, str]:
-    """The status of each of these rows, by dedupe key (rows never written are absent)."""
-    found: dict[str, str] = {}
-    for start in range(0, len(dedupe_keys), 1000):  # bounded IN lists (SQLite's bound-parameter limit)
-        chunk = dedupe_keys[start:start + 1000]
-        found.update(session.exec(select(Outbox.dedupe_key, Outbox.status).where(Outbox.dedupe_key.in_(chunk))).all())
-    return found
 
 
 def claim(
@@ -263,3 +256,12 @@ def failed_rows(*, session: Session, limit: int = 50) -> list[Outbox]:
 def counts(*, session: Session) -> dict[str, int]:
     rows = session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
     return {status: n for status, n in rows}
+
+
+def states(*, session: Session, dedupe_keys: list[str]) -> dict[str, str]:
+    """The status of each of these rows, by dedupe key (rows never written are absent)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(dedupe_keys), 1000):  # bounded IN lists (SQLite's bound-parameter limit)
+        chunk = dedupe_keys[start:start + 1000]
+        found.update(session.exec(select(Outbox.dedupe_key, Outbox.status).where(Outbox.dedupe_key.in_(chunk))).all())
+    return found

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.delivery import cards as delivery
 from bot.deps import Deps
 from bot.share import cards, modals
 from bot.share.modals import ShareForm
@@ -119,10 +120,8 @@ def send(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> S
         rows, missing = [], []
         for p in people:
             key = repo.delivery_key(row.id, p.id)
-            if not p.slack_id:  # kept as a failed delivery: the admins see it on their Home tab
-                rows.append({"method": "chat.postMessage", "payload": dict(message), "dedupe_key": key,
-                             "status": outbox.FAILED,
-                             "last_error": f"{p.label} has no Slack account in the roster; the share not delivered"})
+            if not p.slack_id:  # kept as a failed delivery (one row each): the admins see it on their Home tab
+                delivery.undeliverable(session, person=p, message=message, what="the share", now=now, dedupe_key=key)
                 missing.append(p.label)
                 continue
             to = addressed_to(directory, protocol, p.id)  # one Slack account playing several people (a trial)

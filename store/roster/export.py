@@ -8,6 +8,7 @@ changes nothing; an edited export imports as exactly its edits.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,6 +37,16 @@ from store.roster.yamlform import ROLE_SECTIONS
 FORMATS = ("yaml", "csv", "xlsx")
 # Role sections of the YAML form, in the order examples/roster.yaml lists them.
 YAML_ROLE_ORDER = ("leads", "management_team", "state_contacts", "support_team", "admins")
+
+
+# An audience entry's details beyond who and which audience (an RPDC director's center, ...): every such field of
+# AudienceSpec, read from the audience_member column of the same name.
+AUDIENCE_DETAILS = tuple(f.name for f in dataclasses.fields(AudienceSpec)
+                         if f.name not in ("audience", "person", "position", "loc"))
+
+
+def _details(row: Any) -> dict[str, Any]:
+    return {name: tuple(v) if isinstance(v := getattr(row, name), list) else v for name in AUDIENCE_DETAILS}
 
 
 def _active(session: Session, model: type, *order: Any) -> list[Any]:
@@ -93,7 +104,7 @@ def roster_from_db(*, session: Session) -> Roster:
                        for c in _active(session, models.Channel)),
         support=tuple(support),
         audiences=tuple(
-            AudienceSpec(audience=a.audience, person=key[a.person_id], position=a.position, center=a.center)
+            AudienceSpec(audience=a.audience, person=key[a.person_id], position=a.position, **_details(a))
             for a in _active(session, models.AudienceMember, models.AudienceMember.audience,
                              models.AudienceMember.position)
             if a.person_id in key
@@ -172,7 +183,7 @@ def yaml_data(roster: Roster) -> dict[str, Any]:
             data[section] = by_section[section]
     audiences: dict[str, list[Any]] = defaultdict(list)
     for a in roster.audiences:
-        audiences[a.audience].append(_entry(a.person, center=a.center))
+        audiences[a.audience].append(_entry(a.person, **{name: getattr(a, name) for name in AUDIENCE_DETAILS}))
     if audiences:
         data["audiences"] = dict(audiences)
     channels: dict[str, list[str]] = defaultdict(list)
