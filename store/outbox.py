@@ -76,8 +76,8 @@ def enqueue(
 
 def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
     """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches; no flush per row), in the
-    caller's transaction. Each row: method, payload, dedupe_key (required). Keys already in the outbox are left
-    out. Returns how many rows were added."""
+    caller's transaction. Each row: method, payload, dedupe_key (required), optionally held_until (the recipient's
+    working morning, as in `enqueue`). Keys already in the outbox are left out. Returns how many rows were added."""
     keys = [r["dedupe_key"] for r in rows]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):  # bounded IN lists (SQLite's bound-parameter limit)
@@ -85,7 +85,8 @@ def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime)
         existing.update(session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(chunk))).all())
     values = [
         {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
-         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {}}
+         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
+         "held_until": held if (held := r.get("held_until")) is not None and held > now else None}
         for r in rows if r["dedupe_key"] not in existing
     ]
     if values:

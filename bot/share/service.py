@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.delivery import cards as delivery
+from bot.delivery import hours
 from bot.deps import Deps
 from bot.share import cards, modals
 from bot.share.modals import ShareForm
@@ -127,7 +128,7 @@ def send(deps: Deps, directory: Directory, person: Person, form: ShareForm) -> S
             to = addressed_to(directory, protocol, p.id)  # one Slack account playing several people (a trial)
             blocks = [cards.addressed_block(to), *message["blocks"]] if to else message["blocks"]
             rows.append({"method": "chat.postMessage", "payload": {**message, "blocks": blocks, "channel": p.slack_id},
-                         "dedupe_key": key})
+                         "dedupe_key": key, "held_until": hours.hold(protocol, p, now)})  # their working hours
         outbox.enqueue_many(session=session, rows=rows, now=now)
         return Sent(row, len(people), tuple(missing))
 

@@ -1,7 +1,7 @@
 """share: reports and notices shared with the network's audiences (`/cst share`)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import store.types
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
