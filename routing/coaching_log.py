@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from routing.directory import Directory, Role
@@ -75,6 +75,13 @@ def month_label(month: str) -> str:
     return date(year, number, 1).strftime("%B %Y")
 
 
+def first_loggable_day(protocol: Protocol, today: date) -> date:
+    """The earliest date an interaction can be logged for: the first day of the previous school year (a month of
+    the last school year can still be logged, submitted and reopened after the new one begins)."""
+    this_year_start, _ = protocol.school_year(today)
+    return protocol.school_year(this_year_start - timedelta(days=1))[0]
+
+
 def working_day_minutes(protocol: Protocol) -> int:
     """The longest an interaction can last: one working day of the protocol's business hours."""
     start, end = protocol.calendar.day_start, protocol.calendar.day_end
@@ -92,6 +99,11 @@ def validate(entry: Entry, protocol: Protocol, ctx: Context) -> dict[Field, str]
         errors[Field.DATE] = "Please give the date of the interaction."
     elif entry.occurred_on > ctx.today:
         errors[Field.DATE] = "That date is in the future: log interactions once they have happened."
+    elif entry.occurred_on < (earliest := first_loggable_day(protocol, ctx.today)):
+        errors[Field.DATE] = (
+            f"Please give a date from {earliest.strftime('%B %-d, %Y')} to today: the log covers this school year "
+            f"({protocol.school_year_label(ctx.today)}) and the one before it."
+        )
     elif month_of(entry.occurred_on) in ctx.locked_months:
         label = month_label(month_of(entry.occurred_on))
         errors[Field.DATE] = f"{label} is already submitted. Ask your facilitator to reopen it to add to it."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from routing.coaching_log import Entry, month_of
@@ -36,8 +37,31 @@ def _apply(row: Interaction, entry: Entry) -> None:
     row.no_student_data = entry.no_student_data
 
 
-def get_month(*, session: Session, team_id: int, month: str) -> LogMonth | None:
-    return session.exec(select(LogMonth).where(LogMonth.team_id == team_id, LogMonth.month == month)).first()
+def get_month(*, session: Session, team_id: int, month: str, lock: bool = False) -> LogMonth | None:
+    """The team's month; `lock=True` holds it (FOR UPDATE) to the end of the transaction, so two people
+    submitting or reopening it at once are decided one after the other."""
+    stmt = select(LogMonth).where(LogMonth.team_id == team_id, LogMonth.month == month)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.exec(stmt).first()
+
+
+def _month_row(*, session: Session, team_id: int, month: str, now: datetime) -> LogMonth:
+    """The team's month, locked; created (open) if it has no row yet. Two creating it at once: the second waits
+    for the first and then reads its row, as if it had come second (no unique violation reaches the person)."""
+    row = get_month(session=session, team_id=team_id, month=month, lock=True)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = LogMonth(team_id=team_id, month=month, status=OPEN, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:
+        row = get_month(session=session, team_id=team_id, month=month, lock=True)
+        assert row is not None  # the unique violation says it exists; rows are never deleted
+        return row
 
 
 def is_locked(*, session: Session, team_id: int, month: str) -> bool:
@@ -123,9 +147,7 @@ def _history(row: LogMonth, record: dict[str, Any]) -> None:
 
 
 def submit(*, session: Session, team_id: int, month: str, person_id: int, now: datetime) -> LogMonth:
-    row = get_month(session=session, team_id=team_id, month=month)
-    if row is None:
-        row = LogMonth(team_id=team_id, month=month, status=OPEN, created_at=now, updated_at=now)
+    row = _month_row(session=session, team_id=team_id, month=month, now=now)
     if row.status == SUBMITTED:
         raise MonthLocked(month)
     count = count_entries(session=session, team_id=team_id, month=month)
@@ -140,7 +162,7 @@ def submit(*, session: Session, team_id: int, month: str, person_id: int, now: d
 
 
 def reopen(*, session: Session, team_id: int, month: str, person_id: int, reason: str, now: datetime) -> LogMonth:
-    row = get_month(session=session, team_id=team_id, month=month)
+    row = get_month(session=session, team_id=team_id, month=month, lock=True)
     if row is None or row.status != SUBMITTED:
         raise CstbotError(f"the log for {month} is not submitted, so there is nothing to reopen")
     row.status = OPEN

@@ -25,3 +25,8 @@ def first_time(*, session: Session, event_id: str, now: datetime) -> bool:
 def forget_before(*, session: Session, before: datetime) -> int:
     """Forget event ids received before `before`; returns how many."""
     return session.exec(delete(SlackEventSeen).where(SlackEventSeen.received_at < before)).rowcount
+
+
+def forget(*, session: Session, event_id: str) -> None:
+    """Forget one event id (its handling failed: Slack's retry of it should be handled)."""
+    session.exec(delete(SlackEventSeen).where(SlackEventSeen.event_id == event_id))

@@ -388,6 +388,21 @@ class SlackEventSeen(SQLModel, table=True):
     received_at: datetime = _created()
 
 
+class ViewSubmission(SQLModel, table=True):
+    """A modal submission, by Slack's view id: a second submission of the same view (a replay, a double click)
+    gets the first one's answer and runs nothing. `status` is "pending" while the first is being answered."""
+
+    __tablename__ = "view_submission"
+    view_id: str = Field(primary_key=True, max_length=64)
+    callback_id: str = Field(max_length=255)
+    user_id: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    response_status: int | None = None
+    response: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    received_at: datetime = _created()
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- the monthly loop: the leads' CST update up, the management team's minutes down ----------------------
 
 

@@ -91,10 +91,10 @@ def parse(view: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
     district = forms.selected(view, Field.DISTRICT)
     members = []
     for value in forms.selected_many(view, Field.MEMBERS):
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             members.append(int(value))
     entry = Entry(
-        district_id=int(district) if district and district.isdigit() else None,
+        district_id=int(district) if district and district.isascii() and district.isdigit() else None,
         occurred_on=occurred_on,
         duration_minutes=duration,
         interaction_type=forms.selected(view, Field.TYPE),

@@ -20,7 +20,7 @@ from bot.deps import Deps
 from bot.ids import Block, Callback
 from bot.items.modals import note_modal
 from bot.slack.format import slack_date
-from bot.slack.forms import NoteForm, metadata
+from bot.slack.forms import NoteForm, as_id, as_month, metadata
 from bot.slack.replies import Submission, message_modal
 from routing.coaching_log import Field, context_for, may_edit, may_manage, month_label, month_of, teams_of, validate
 from routing.compliance import COACHING_LOG
@@ -40,12 +40,20 @@ def _says(template: str, **kw: Any) -> str:
     return render_text(f"messages/{template}.md.j2", **kw).strip()
 
 
-def parse_team_month(value: str) -> tuple[int, str] | None:
+def parse_team_month(value: Any) -> tuple[int, str] | None:
     """A button's "team_id:YYYY-MM" value."""
-    team, _, month = (value or "").partition(":")
-    if not team.isdigit() or len(month) != 7:
+    team, _, month = value.partition(":") if isinstance(value, str) else ("", "", "")
+    try:
+        return as_id(team), as_month(month)
+    except ValueError:
         return None
-    return int(team), month
+
+
+def _team_month(view: dict[str, Any]) -> tuple[int, str]:
+    """The team and month a review or reopen modal is about; MalformedRequest (a 400, before anything is written)
+    when its metadata is not what cstbot wrote, e.g. a month "zzz"."""
+    meta = metadata(view)
+    return as_id(meta.get("team_id")), as_month(meta.get("month"))
 
 
 def why_not_manager(deps: Deps, directory: Directory, person: Person, team_id: int) -> str | None:
@@ -76,7 +84,7 @@ def save_entry(deps: Deps, directory: Directory, person: Person, view: dict[str,
     now = deps.now()
     with deps.session(write=True) as session:
         locked = repo.locked_months(session=session, team_ids=teams_of(directory, person.id))
-        existing = repo.get(session=session, interaction_id=int(meta["entry_id"])) if meta.get("entry_id") else None
+        existing = repo.get(session=session, interaction_id=as_id(meta["entry_id"])) if meta.get("entry_id") else None
         if meta.get("entry_id") and existing is None:
             return Submission.says("Not saved", _says("log_entry_gone")), ()
         ctx = context_for(directory, person.id, today=_today(deps), locked_months=locked)
@@ -113,7 +121,7 @@ def entry_menu(deps: Deps, directory: Directory, person: Person, value: str, rev
     push on top (the edit form, or why not), or None when the entry was removed (refresh the review)."""
     what, _, raw_id = value.partition(":")
     with deps.session(write=True) as session:
-        row = repo.get(session=session, interaction_id=int(raw_id))
+        row = repo.get(session=session, interaction_id=as_id(raw_id))
         locked = row is not None and repo.is_locked(session=session, team_id=row.team_id, month=row.month)
         allowed = row is not None and may_edit(directory, person.id, row.team_id, row.author_id, locked=locked)
         if allowed and what == "remove":
@@ -151,11 +159,12 @@ def refresh_review(deps: Deps, client: WebClient, directory: Directory, view_id:
 
 
 def submit_month(deps: Deps, directory: Directory, person: Person, view: dict[str, Any]) -> Submission:
-    meta = metadata(view)
-    team_id, month = int(meta["team_id"]), meta["month"]
+    team_id, month = _team_month(view)
     why = why_not_manager(deps, directory, person, team_id)
     if why:
         return Submission.says("Not submitted", why)
+    if month > month_of(_today(deps)):
+        return Submission.says("Not submitted", _says("log_month_not_begun", month=month_label(month)))
     now = deps.now()
     with deps.session(write=True) as session:
         try:
@@ -187,8 +196,7 @@ def reopen(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
     form = NoteForm.from_view(view, block=Block.NOTE, required=True, what="why it needs to change")
     if form.errors:
         return Submission(errors=form.errors)
-    meta = metadata(view)
-    team_id, month = int(meta["team_id"]), meta["month"]
+    team_id, month = _team_month(view)
     why = why_not_manager(deps, directory, person, team_id)
     if why:
         return Submission.says("Not reopened", why)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.coaching_log import service
 from bot.ids import Action, Callback
-from bot.slack.forms import metadata
+from bot.slack.forms import as_id, metadata
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,21 @@ def handle_entry_menu(ack: Ack, body: dict, action: dict, client: WebClient, con
     value = (action.get("selected_option") or {}).get("value", "")
     review = body.get("view") or {}
     meta = metadata(review)
-    if not value.partition(":")[2].isdigit() or "team_id" not in meta:
+    if service.parse_team_month(f"{meta.get('team_id')}:{meta.get('month')}") is None or not _entry_id(value):
         log.warning("log entry menu without an entry id")
         return
     pushed = service.entry_menu(deps, directory, person, value, review)
     if pushed is not None:
         client.views_push(trigger_id=body["trigger_id"], view=pushed)
     else:
-        service.refresh_review(deps, client, directory, review["id"], person, meta["team_id"], meta["month"])
+        service.refresh_review(deps, client, directory, review.get("id"), person, meta["team_id"], meta["month"])
+
+
+def _entry_id(value: str) -> bool:
+    try:
+        return bool(as_id(value.partition(":")[2]))
+    except ValueError:
+        return False
 
 
 def handle_month_submission(ack: Ack, body: dict, view: dict, context) -> None:

@@ -15,7 +15,9 @@ def register(app: App) -> None:
 def handle_home_opened(event: dict, client: WebClient, context) -> None:
     if event.get("tab") not in (None, "home"):
         return  # the Messages tab
-    deps, person = context["deps"], context["person"]
+    deps, person = context["deps"], context.get("person")
+    if person is None:
+        return  # an event that names no user: nobody's Home tab to draw
     with deps.session() as session:
         view = home.home_view(deps, session, context["directory"], person)
     client.views_publish(user_id=person.slack_id, view=view)

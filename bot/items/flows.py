@@ -15,7 +15,7 @@ from bot.items.forms import AskForm
 from bot.items.modals import action_modal, ask_choices, forward_modal
 from bot.items.service import NoSuchItem, Service
 from bot.slack.format import mention, slack_date
-from bot.slack.forms import NoteForm, metadata, selected, selected_many, selected_user, text
+from bot.slack.forms import NoteForm, as_id, metadata, selected, selected_many, selected_user, text
 from bot.slack.replies import Submission, error_text
 from bot.trainers import service as ledger_service
 from routing.actions import NOT_INVOLVED, allocation_days, committing_contact, why_not
@@ -90,7 +90,7 @@ def reassign(deps: Deps, directory: Directory, person: Person, view: dict[str, A
     if form.errors:
         return Submission(errors=form.errors)
     try:
-        Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=EventKind.REASSIGNED,
+        Service(deps).act(person, item_id=as_id(metadata(view).get("item_id")), kind=EventKind.REASSIGNED,
                           target_id=target.id, reason=form.note)
     except Refused as exc:
         if exc.code in TARGET_REFUSALS:
@@ -109,7 +109,7 @@ def offer(deps: Deps, person: Person, view: dict[str, Any]) -> Submission:
     allocation, their confirmation). The engine decides; its refusals about days land on their fields."""
     raw = selected(view, Block.CANDIDATE)
     try:
-        candidate_id = int(raw) if raw is not None else None
+        candidate_id = as_id(raw) if raw is not None else None
     except ValueError:
         candidate_id = None
     if candidate_id is None:
@@ -124,7 +124,7 @@ def offer(deps: Deps, person: Person, view: dict[str, Any]) -> Submission:
     fields["confirm_over"] = "confirm" in selected_many(view, Block.OVER)
     blocks = set((view.get("state") or {}).get("values") or {}) | {b.get("block_id") for b in view.get("blocks") or []}
     try:
-        Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=EventKind.OFFERED, **fields)
+        Service(deps).act(person, item_id=as_id(metadata(view).get("item_id")), kind=EventKind.OFFERED, **fields)
     except Refused as exc:
         block = OFFER_REFUSALS.get(exc.code)
         if block is not None and block in blocks:
@@ -169,7 +169,7 @@ def item_modal(deps: Deps, event: EventKind, state: ItemState, ctx: RenderContex
 
 def _act(deps: Deps, person: Person, view: dict[str, Any], kind: EventKind, **fields: Any) -> Submission:
     try:
-        Service(deps).act(person, item_id=int(metadata(view).get("item_id")), kind=kind, **fields)
+        Service(deps).act(person, item_id=as_id(metadata(view).get("item_id")), kind=kind, **fields)
     except Refused as exc:
         return Submission.says("Not done", exc.message)
     except NoSuchItem:
@@ -184,7 +184,7 @@ def clickable(deps: Deps, directory: Directory, person: Person, raw_item_id: Any
               event: EventKind) -> tuple[ItemState, RenderContext] | str:
     """The item a card's button is about and how to render it, if this person may do `event` now; else why not."""
     try:
-        item_id = int(raw_item_id)
+        item_id = as_id(raw_item_id)
     except (TypeError, ValueError):
         log.warning("button %s without an item id", event.value)
         return error_text()
@@ -226,7 +226,7 @@ def act_now(deps: Deps, person: Person, item_id: int, event: EventKind, **fields
 def pick(deps: Deps, person: Person, value: str) -> str | None:
     """The owner picked a ranked candidate ("item_id:person_id"). Returns the refusal, if any."""
     try:
-        item_id, candidate_id = (int(x) for x in value.split(":", 1))
+        item_id, candidate_id = (as_id(x) for x in value.split(":", 1))
     except ValueError:
         log.warning("pick without item:candidate value")
         return error_text()

@@ -9,6 +9,7 @@ from bot.deps import Deps
 from bot.minutes import service
 from bot.minutes.cards import meeting_label
 from bot.minutes.modals import MinutesForm, ShareForm
+from bot.slack.forms import as_id
 from bot.slack.replies import Submission, error_text, message_modal
 from routing.directory import Directory, Person
 from templates import render_text
@@ -48,7 +49,7 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
 
 def _minutes_id(raw: Any) -> int | None:
     try:
-        return int(raw)
+        return as_id(raw)
     except (TypeError, ValueError):
         log.warning("minutes button without a minutes id")
         return None

@@ -91,7 +91,7 @@ class ShareForm(forms.Form):
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> ShareForm:
         try:
-            minutes_id = int(forms.metadata(view).get("minutes_id"))
+            minutes_id = forms.as_id(forms.metadata(view).get("minutes_id"))
         except (TypeError, ValueError):
             minutes_id = None
         note = forms.NoteForm.from_view(view, block=Block.NOTE, required=False, what="a note")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.slack.edge import MalformedRequest
 
 MAX_TEXT = 3000  # Slack's plain_text_input max_length; checked again here, Slack clients can be old
 MAX_NOTE = 1000
@@ -50,6 +53,31 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number would fail in the database, not as a refusal
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def as_id(raw: Any) -> int:
+    """A row id from a button's value or a modal's metadata: a positive int of ASCII digits within the database's
+    range. Raises MalformedRequest (a ValueError) for anything else, e.g. "²", "-1" or 10**30."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and 0 < len(raw) <= 10 and raw.isascii() and raw.isdigit():
+        value = int(raw)
+    else:
+        raise MalformedRequest(f"not an id: {type(raw).__name__}")
+    if not 0 < value <= MAX_ID:
+        raise MalformedRequest("id out of range")
+    return value
+
+
+def as_month(raw: Any) -> str:
+    """A "YYYY-MM" month from a button's value or a modal's metadata; MalformedRequest for anything else."""
+    if not isinstance(raw, str) or not raw.isascii() or not _MONTH.fullmatch(raw):
+        raise MalformedRequest("not a month")
+    return raw
 
 
 @dataclass

@@ -24,7 +24,7 @@ from bot.items.cards import BUTTONS
 from bot.items.flows import NOTE_SUBMISSIONS
 from bot.items.service import NoSuchItem, Service
 from bot.slack.format import roles_text
-from bot.slack.forms import metadata
+from bot.slack.forms import as_id, metadata
 from routing.actions import who_may
 from routing.directory import Directory, Person, Role
 from routing.model import EventKind
@@ -178,6 +178,6 @@ def _for_item(deps: Deps, directory: Directory, by_id: dict[int, Person], item_i
 
 def _int(value: Any) -> int | None:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return as_id(value)
+    except ValueError:
         return None

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from bot.deps import Deps
+from bot.slack import forms
 from bot.slack.format import slack_date
 from bot.slack.replies import Submission, error_text, message_modal
 from bot.updates import service
@@ -62,7 +63,7 @@ def submit(deps: Deps, directory: Directory, person: Person, view: dict[str, Any
 def acknowledge(deps: Deps, directory: Directory, person: Person, raw_id: Any) -> str | None:
     """*Acknowledge*: None when recorded (the message itself changes), else what to tell the clicker."""
     try:
-        update_id = int(raw_id)
+        update_id = forms.as_id(raw_id)
     except (TypeError, ValueError):
         log.warning("Acknowledge button without an update id")
         return error_text()

@@ -130,14 +130,14 @@ class SignedSlackClient:
 
     def post(
         self,
-        body: str,
+        body: str | bytes,
         *,
         content_type: str,
         headers: Mapping[str, str] | None = None,
         sign: Sign = Sign.VALID,
         timestamp: int | None = None,
     ) -> AppResponse:
-        """POST a raw body, signed as asked. The other send methods end here."""
+        """POST a raw body (text, or bytes sent as they are), signed as asked. The other send methods end here."""
         sign = Sign(sign)
         ts = timestamp if timestamp is not None else int(time.time())
         if sign is Sign.STALE and timestamp is None:
@@ -156,7 +156,8 @@ class SignedSlackClient:
         conn_class = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         conn = conn_class(self._host, self._port, timeout=self.timeout)
         try:
-            conn.request("POST", self.path, body=body.encode("utf-8"), headers=request_headers)
+            raw = body.encode("utf-8") if isinstance(body, str) else body
+            conn.request("POST", self.path, body=raw, headers=request_headers)
             resp = conn.getresponse()
             text = resp.read().decode("utf-8", errors="replace")
             return AppResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, text)

@@ -245,7 +245,10 @@ def test_a_stale_form_does_not_overwrite_and_a_double_submission_sends_once(loop
         old_form = env.slack.last("views.open").args["view"]
         response, payload = _send(env, highlights="From the second window.")
         assert response.json()["view"]["title"]["text"] == "Sent"
-        again = env.client.interactivity(payload)  # the same form twice (a retried request)
+        again = env.client.interactivity(payload)  # the same view twice (a replay): the first one's answer
+        assert again.json() == response.json()
+        payload["view"] = {**payload["view"], "id": "VSAMEFORM2"}  # the same form's token in another view
+        again = env.client.interactivity(payload)
         assert again.json()["view"]["title"]["text"] == "Already sent"
         values = {Block.HIGHLIGHTS: {Block.HIGHLIGHTS: {"type": "plain_text_input", "value": "From the first."}}}
         stale = env.client.interactivity(env.client.view_submission(

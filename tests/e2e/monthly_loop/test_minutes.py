@@ -210,8 +210,11 @@ def test_a_management_member_with_no_facilitators_in_the_roster_is_told_so(loop_
 def test_no_duplicate_after_a_dispatcher_retry_or_a_double_submission(loop_env):
     env = loop_env
     with freeze_time(MONDAY) as clock:
-        _, payload = _share(env)
-        again = env.client.interactivity(payload)  # the form sent twice
+        first, payload = _share(env)
+        again = env.client.interactivity(payload)  # the same view sent twice (a replay): the first one's answer
+        assert again.json() == first.json()
+        payload["view"] = {**payload["view"], "id": "VSAMEFORM2"}  # the same form's token in another view
+        again = env.client.interactivity(payload)
         assert again.json()["view"]["title"]["text"] == "Already shared"
         env.slack.fail_next("chat.postMessage", status=500, times=2)  # Slack fails two posts...
         env.slack.fail_next("chat.update", status=429, retry_after=1, times=1)
