@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 import sys
+import traceback
 
 from routing.errors import CstbotError
 
@@ -53,6 +54,41 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `cstbot roster show | head`: the reader left; not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as exc:  # every other failure: one line saying what and what to do, never a traceback
+        if args.verbose:  # asked for the details
+            traceback.print_exc()
+        print(one_line(exc), file=sys.stderr)
+        return 1
+
+
+def one_line(exc: Exception) -> str:
+    """A command's failure in one line: what went wrong and what to do."""
+    from sqlalchemy import exc as db
+
+    from templates import render_text
+
+    cause = getattr(exc, "orig", None) if isinstance(exc, db.DBAPIError) else None
+    detail = _first_line(cause or exc)
+    if isinstance(exc, db.ArgumentError | db.NoSuchModuleError):
+        kind = "url"
+    elif isinstance(exc, db.OperationalError | db.InterfaceError):
+        kind = "unreachable"
+    elif isinstance(exc, db.ProgrammingError):
+        kind = "schema"
+    elif isinstance(exc, db.SQLAlchemyError):
+        kind = "database"
+    elif isinstance(exc, OSError):
+        kind = "file"
+        detail = f"{exc.strerror or detail}: {exc.filename}" if exc.filename else (exc.strerror or detail)
+    else:
+        kind, detail = "other", f"{type(exc).__name__}: {detail}"
+    return render_text("cli/error.txt.j2", kind=kind, detail=detail).strip()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    line = lines[0] if lines else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 def run() -> None:  # console-script entry point
