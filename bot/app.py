@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 
@@ -129,6 +130,8 @@ def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         log.warning("no listener for request: %s", _describe(body))
     elif race:
         log.warning("lost a race to another request (nothing saved): %s", _describe(body))
+    elif isinstance(error, SlackClientError | OSError):  # Slack failed or timed out: not a fault in the code
+        log.warning("a Slack call failed (%s) on %s", type(error).__name__, _describe(body))
     else:
         log.exception("listener failed on %s", _describe(body))
     reason = "unknown" if unhandled else "failure"

@@ -54,7 +54,7 @@ JOBS: dict[str, Job] = {
     ),
     "housekeeping": Job(
         name="housekeeping",
-        describe="forget Slack event ids older than two days (they only guard against Slack's retries)",
+        describe="forget Slack event ids and modal answers older than two days (guards against retries, replays)",
         trigger=lambda settings: CronTrigger(minute=30, hour=3, timezone=settings.timezone),
         run=forget_event_ids,
     ),

@@ -107,9 +107,10 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Opt:
-    """An optional field: absent or null, else of `spec`."""
+    """An optional field: absent or null (unless `null=False`: Bolt indexes some fields it finds), else of `spec`."""
 
     spec: Any
+    null: bool = True
 
 
 @dataclass(frozen=True)
@@ -170,11 +171,12 @@ COMMON = {
     "authorizations": Opt(ListOf({"team_id": Opt(str), "enterprise_id": Opt(str), "user_id": Opt(str),
                                   "is_enterprise_install": Opt(OneOf((bool, str)))})),
     "user": Opt(USER), "user_id": Opt(str), "channel": Opt(OneOf((str, {"id": Opt(str)}))), "channel_id": Opt(str),
-    "thread_ts": Opt(str), "message": Opt(MESSAGE), "previous_message": Opt(INNER_MESSAGE), "event": Opt(EVENT),
-    "view": Opt(VIEW), "actions": Opt(ListOf(ACTION, min=1)), "callback_id": Opt(str), "trigger_id": Opt(str),
+    "thread_ts": Opt(str), "message": Opt(MESSAGE), "previous_message": Opt(INNER_MESSAGE),
+    "event": Opt(EVENT, null=False), "view": Opt(VIEW, null=False), "actions": Opt(ListOf(ACTION, min=1), null=False),
+    "callback_id": Opt(str), "trigger_id": Opt(str),
     "response_url": Opt(str), "container": Opt(dict), "state": Opt(STATE), "command": Opt(str), "text": Opt(str),
     "is_ext_shared_channel": Opt(bool), "event_id": Opt(str), "function_data": Opt(dict),
-    "response_urls": Opt(ListOf(dict)), "challenge": Opt(str), "item": Opt(dict),
+    "response_urls": Opt(ListOf(dict), null=False), "challenge": Opt(str), "item": Opt(dict),
 }
 
 # What each kind of request must carry (besides COMMON's types).
@@ -210,7 +212,9 @@ def _check(value: Any, spec: Any, path: str) -> str | None:  # noqa: PLR0911 - o
     if spec is ANY:
         return None
     if isinstance(spec, Opt):
-        return None if value is None else _check(value, spec.spec, path)
+        if value is None:
+            return None if spec.null else f"{path} is null"
+        return _check(value, spec.spec, path)
     if isinstance(spec, OneOf):
         if any(_check(value, s, path) is None for s in spec.specs):
             return None
@@ -240,7 +244,9 @@ def _check(value: Any, spec: Any, path: str) -> str | None:  # noqa: PLR0911 - o
             return f"{path or 'body'} is {type(value).__name__}, not an object"
         for key, field_spec in spec.items():
             sub = f"{path}.{key}" if path else key
-            if key not in value and not isinstance(field_spec, Opt):
+            if key not in value:
+                if isinstance(field_spec, Opt):
+                    continue
                 return f"{sub} is missing"
             if found := _check(value.get(key), field_spec, sub):
                 return found

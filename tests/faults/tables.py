@@ -12,11 +12,10 @@ IGNORED = frozenset({"alembic_version", "apscheduler_jobs"})
 BOOKKEEPING = frozenset({"view_submission"})
 
 
-def dump(engine: Engine, *, bookkeeping: bool = False) -> dict[str, list[tuple]]:
+def dump(engine: Engine, *, bookkeeping: bool = False, meta: MetaData | None = None) -> dict[str, list[tuple]]:
     """table -> its rows (as sorted reprs, so the order rows come back in does not matter); without the
-    BOOKKEEPING tables unless asked."""
-    meta = MetaData()
-    meta.reflect(bind=engine)
+    BOOKKEEPING tables unless asked. `meta`: the tables, reflected once (`reflect(engine)`) when dumping often."""
+    meta = meta if meta is not None else reflect(engine)
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
@@ -24,3 +23,9 @@ def dump(engine: Engine, *, bookkeeping: bool = False) -> dict[str, list[tuple]]
                 continue
             out[name] = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
     return out
+
+
+def reflect(engine: Engine) -> MetaData:
+    meta = MetaData()
+    meta.reflect(bind=engine)
+    return meta
