@@ -104,6 +104,9 @@ def shapes(client):
         "payload"
     yield "private_metadata: an object", {**submission, "view": {**submission["view"], "private_metadata": {}}}, \
         "payload"
+    yield "view without type", {**submission, "view": {k: v for k, v in submission["view"].items() if k != "type"}}, \
+        "payload"
+    yield "a workflow step's view", {**submission, "view": {**submission["view"], "type": "workflow_step"}}, "payload"
     value = {"text": {"text": {"type": "plain_text_input", "value": 42}}}
     yield "a text input's value: a number", {**submission, "view": {**submission["view"],
                                                                     "state": {"values": value}}}, "payload"
