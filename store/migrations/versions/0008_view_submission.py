@@ -3,8 +3,8 @@
 `view_submission`: the answer to each modal submission, keyed by Slack's view id, so a second submission of the
 same view (a replay within the signature window, a double click) gets the first one's answer and writes nothing.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import store.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
