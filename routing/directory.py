@@ -108,12 +108,16 @@ class NetworkRole:
 
 @dataclass(frozen=True, slots=True)
 class AudienceMember:
-    """Someone the summaries are for (roster `audiences:`): an RPDC director of one center, ..."""
+    """Someone the summaries are for (roster `audiences:`): someone in learning services (the whole state), an
+    RPDC director of one center, an area supervisor of a region, a zone or named districts."""
 
     audience: str  # routing.protocol.AUDIENCE_KEYS
     person_id: int
     center: str | None = None
     active: bool = True
+    region: str | None = None
+    zone: str | None = None
+    districts: tuple[str, ...] = ()  # district names, as the roster writes them
 
 
 @dataclass(frozen=True)

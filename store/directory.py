@@ -38,6 +38,10 @@ class ChannelPurpose(StrEnum):
     MINUTES = "minutes"  # management team meeting minutes, shared with the facilitators
     UPDATES = "updates"  # the lead facilitators' monthly CST update to the management team
     ALERTS = "alerts"  # operational problems for the bot's admins (failed deliveries, import reports)
+    # The summaries' audiences' own channels (roster `audiences.channels`; routing.protocol.AUDIENCE_KEYS)
+    LEARNING_SERVICES = "learning_services"
+    RPDC_DIRECTORS = "rpdc_directors"
+    AREA_SUPERVISORS = "area_supervisors"
 
 
 @cache
@@ -112,7 +116,8 @@ def _network_queries() -> dict[str, Select]:
         "trainers": select(trainer.contact_id, trainer.trainer_id)
         .where(trainer.active.is_(True))
         .order_by(trainer.contact_id, trainer.position, trainer.id),
-        "audiences": select(audience.audience, audience.person_id, audience.center, audience.active).order_by(
+        "audiences": select(audience.audience, audience.person_id, audience.center, audience.active, audience.region,
+                            audience.zone, audience.districts).order_by(
             audience.audience, audience.position, audience.id
         ),
     }
@@ -208,7 +213,8 @@ def load_directory(*, session: Session) -> Directory:
         organization=organization or "",
         summary_channels=tuple(summaries),
         audiences=(
-            AudienceMember(audience=r.audience, person_id=r.person_id, center=r.center, active=r.active)
+            AudienceMember(audience=r.audience, person_id=r.person_id, center=r.center, active=r.active,
+                           region=r.region, zone=r.zone, districts=tuple(r.districts or ()))
             for r in audiences
         ),
     )

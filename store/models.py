@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -158,7 +158,11 @@ class AudienceMember(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     audience: str = Field(max_length=40)  # routing.protocol.AUDIENCE_KEYS
     person_id: int = Field(foreign_key="person.id", index=True)
-    center: str | None = Field(default=None, max_length=200)
+    center: str | None = Field(default=None, max_length=200)  # an RPDC director's center
+    # An area supervisor's area: one of a region, a zone, or named districts (roster `area_supervisors`).
+    region: str | None = Field(default=None, max_length=40)
+    zone: str | None = Field(default=None, max_length=40)
+    districts: list[str] = _json()
     position: int = 0
     active: bool = True
     created_at: datetime = _created()
@@ -334,6 +338,8 @@ class Outbox(SQLModel, table=True):
     payload: dict[str, Any] = _json(default_factory=dict)
     dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    # Rows of one lane (like one item's) are sent in order: a summary's message before its files.
+    lane: str | None = Field(default=None, max_length=200, index=True)
     status: str = Field(default="pending", max_length=20)  # pending | sending | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = _created()
@@ -353,6 +359,34 @@ class Outbox(SQLModel, table=True):
     held_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     # What must still be due for this reminder to be sent (bot.delivery.checks), checked right before sending.
     check_key: str | None = Field(default=None, max_length=255)
+
+
+class OutboxBlob(SQLModel, table=True):
+    """A file an outbox row uploads (`files.upload` rows name it by id): stored once, however many rows share it,
+    so a Slack outage delays the upload and never loses it."""
+
+    __tablename__ = "outbox_blob"
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _created()
+
+
+class SummaryEdition(SQLModel, table=True):
+    """One sending of a month's summary: revision 0 when the logs are due, one more per late log after it.
+
+    `figures` is what each team's submitted log counted then ({team_id: {"submitted_at", "n", "minutes"}}), so a
+    later revision can say what changed; `recipients` is who got it, so revisions go to the same people."""
+
+    __tablename__ = "summary_edition"
+    __table_args__ = (UniqueConstraint("month", "revision", name="uq_summary_edition"),)
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)
+    revision: int = 0
+    figures: dict[str, Any] = _json(default_factory=dict)
+    recipients: list[dict[str, Any]] = _json()
+    changes: list[str] = _json()
+    created_at: datetime = _created()
 
 
 class SlackDmChannel(SQLModel, table=True):

@@ -31,9 +31,13 @@ YAML (``roster.yaml``)::
     channels:
       summaries: [C0SUMMARY1]                 # purposes: store.directory.ChannelPurpose
       minutes: C0MINUTES1
-    audiences:
-      rpdc_directors:                         # told when a training request reaches their center's RPDC
+    audiences:                                # who the monthly summaries are for (a person may be in several)
+      learning_services: [ls.one@dese.example]
+      rpdc_directors:                         # also told when a training request reaches their center's RPDC
         - {person: director@southeast-rpdc.example, center: Southeast RPDC}
+      area_supervisors:                       # one of region:, zone: or districts: [..]
+        - {person: supervisor.east@dese.example, region: East}
+      channels: {learning_services: [C0LEARNSV1]}   # an audience's own channels (purpose = the audience)
 
 CSV: a directory (or any ``.csv`` in it) holding ``meta.csv`` (columns ``key,value``; one row
 ``organization,<name>``), ``people.csv`` (email, name, slack_id, away_until), ``teams.csv`` (name, zone,
@@ -41,7 +45,8 @@ region), ``members.csv`` (team, person, role = facilitator|member, expertise, ft
 home_center, fit), ``districts.csv`` (name, team, zone, region, center, staff), ``roles.csv`` (role =
 lead|management|state_contact|admin|support, person, expertise, fte, home_center, fte_available (support),
 trainers (state contacts); order within a role is the order of the rows), ``channels.csv`` (purpose,
-channel) and ``audiences.csv`` (audience = rpdc_directors, person, center). A list in a cell is separated by
+channel; an audience's channels have the audience as purpose) and ``audiences.csv`` (audience =
+learning_services|rpdc_directors|area_supervisors, person, center, region, zone, districts). A list in a cell is separated by
 ``;``. Headers are matched ignoring case and spacing ("Slack ID" is ``slack_id``). Every sheet must exist,
 even if it has only its header (a missing sheet would otherwise deactivate everything it used to hold),
 except ``audiences``, which rosters written before it may leave out.
@@ -66,7 +71,8 @@ Rules (a file breaking any of them is rejected whole, with every problem listed 
   but is not a plain member of one. (A facilitator may facilitate several teams, and management, state
   contacts and admins may also be team members.) The support team belongs to no team. A state contact's
   trainers and the audiences' members are people listed under ``people:``; an RPDC director's center is one
-  that a district names.
+  that a district names; an area supervisor names one of a region, a zone (the vocabulary's) or districts the
+  roster lists; learning services name no scope.
 
 Importing (``import_roster``) makes the database match the file: rows are matched (people by email first,
 then Slack id; teams and districts by name; memberships by team+person; staff by district+person; roles

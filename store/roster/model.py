@@ -183,12 +183,16 @@ class RoleSpec:
 
 @dataclass(frozen=True, slots=True)
 class AudienceSpec:
-    """A member of an audience of the summaries (`audiences:`): an RPDC director and their center, ..."""
+    """A member of an audience of the summaries (`audiences:`): someone in learning services, an RPDC director and
+    their center, an area supervisor and their area (a region, a zone, or named districts)."""
 
     audience: str  # routing.protocol.AUDIENCE_KEYS
     person: str  # PersonSpec.key
     position: int  # order within the audience
-    center: str | None = None
+    center: str | None = None  # rpdc_directors
+    region: str | None = None  # area_supervisors: one of region, zone, districts
+    zone: str | None = None
+    districts: tuple[str, ...] = ()
     loc: Loc = field(default=Loc("<roster>"), compare=False, repr=False)
 
 

@@ -30,7 +30,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # trainers (state contacts): the people they can assign, separated by ';'
     "roles": (("role", "person"), ("expertise", "fte", "home_center", "fte_available", "trainers")),
     "channels": (("purpose", "channel"), ()),
-    "audiences": (("audience", "person"), ("center",)),  # audience: rpdc_directors
+    # audience: learning_services | rpdc_directors (center) | area_supervisors (one of region, zone, districts);
+    # an audience's channels are in `channels` with the audience as their purpose
+    "audiences": (("audience", "person"), ("center", "region", "zone", "districts")),
 }
 HEADER_ALIASES = {"channel_id": "channel", "slack": "slack_id", "e_mail": "email", "organisation": "organization"}
 META_KEYS = ("organization",)
@@ -210,7 +212,7 @@ def roster_rows(roster: Roster) -> dict[str, list[list[Any]]]:
     for c in roster.channels:
         sheets["channels"].append([c.purpose, c.channel_id])
     for a in roster.audiences:
-        sheets["audiences"].append([a.audience, a.person, a.center])
+        sheets["audiences"].append([a.audience, a.person, a.center, a.region, a.zone, listed(a.districts)])
     return sheets
 
 

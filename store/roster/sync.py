@@ -320,7 +320,7 @@ KEY_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     models.Channel: ("purpose", "channel_id"),
     models.SupportMember: ("person_id",),
     models.ContactTrainer: ("contact_id", "trainer_id"),
-    models.AudienceMember: ("audience", "person_id", "center"),
+    models.AudienceMember: ("audience", "person_id", "center", "region", "zone", "districts"),
 }
 
 
@@ -562,17 +562,30 @@ def _sync_network(
     s.sync(
         "audience",
         models.AudienceMember,
-        lambda r: (r.audience, r.person_id, name_key(r.center or "")),
+        lambda r: _audience_key(r.audience, r.person_id, r.center, r.region, r.zone, r.districts),
         [
             (
-                (a.audience, people[a.person], name_key(a.center or "")),
-                {"audience": a.audience, "person_id": people[a.person], "center": a.center, "position": a.position},
-                f"{person_label[people[a.person]]} in {a.audience}" + (f" ({a.center})" if a.center else ""),
+                _audience_key(a.audience, people[a.person], a.center, a.region, a.zone, a.districts),
+                {"audience": a.audience, "person_id": people[a.person], "center": a.center, "region": a.region,
+                 "zone": a.zone, "districts": list(a.districts), "position": a.position},
+                f"{person_label[people[a.person]]} in {a.audience}" + _scope_label(a),
             )
             for a in roster.audiences
         ],
-        lambda r: f"{person_label[r.person_id]} in {r.audience}" + (f" ({r.center})" if r.center else ""),
+        lambda r: f"{person_label[r.person_id]} in {r.audience}" + _scope_label(r),
     )
+
+
+def _audience_key(audience: str, person_id: int, center: str | None, region: str | None, zone: str | None,
+                  districts: Any) -> tuple:
+    """An audience entry is its audience, person and scope (a person may direct two centers)."""
+    return (audience, person_id, name_key(center or ""), region or "", zone or "",
+            tuple(name_key(d) for d in districts or ()))
+
+
+def _scope_label(a: Any) -> str:
+    scope = a.center or a.region or a.zone or ", ".join(a.districts or ())
+    return f" ({scope})" if scope else ""
 
 
 def _person_label(row: Any) -> str:

@@ -62,8 +62,14 @@ ROLE_TITLES = {
     Role.ADMIN: "an admin",
     Role.SUPPORT: "on the support team",
 }
-# The audiences of the summaries this roster may list, and whether an entry names its center.
-AUDIENCES: dict[str, bool] = {"rpdc_directors": True}
+# The audiences of the summaries this roster may list (routing.protocol.AUDIENCE_KEYS), and the scope an entry
+# names: none (learning services see the whole state), its center, or its area (one of region, zone, districts).
+AUDIENCES: dict[str, tuple[str, ...]] = {
+    "learning_services": (),
+    "rpdc_directors": ("center",),
+    "area_supervisors": ("region", "zone", "districts"),
+}
+SCOPE_FIELDS = ("center", "region", "zone", "districts")
 
 MAX_TEXT = 200  # names, centers: the schema's column length
 
@@ -577,46 +583,105 @@ def _trainers(
 def _audiences(
     ck: _Checker, records: list[Record], resolve: _Resolver, districts: list[DistrictSpec]
 ) -> list[AudienceSpec]:
-    """`audiences:` entries: a known audience, someone listed under people:, and (RPDC directors) a center that a
-    district names, matched ignoring case and punctuation. A person may be in several audiences."""
+    """`audiences:` entries: a known audience, someone listed under people:, and its scope: an RPDC director's
+    center (one that a district names), an area supervisor's region, zone or districts (one of the three; a
+    region or zone from the vocabulary, districts the roster lists), each matched ignoring case and punctuation
+    and, when unknown, named with the closest valid one. A person may be in several audiences."""
     centers: dict[str, str] = {}
     for d in districts:
         if d.center:
             centers.setdefault(name_key(d.center), d.center)
+    district_names = {name_key(d.name): d.name for d in districts}
     out: list[AudienceSpec] = []
-    seen: dict[tuple[str, str, str], AudienceSpec] = {}
+    seen: dict[tuple, AudienceSpec] = {}
     positions: dict[str, int] = defaultdict(int)
+    unknown: set[int] = set()  # audience cells reported once (a YAML audience's entries share its name's cell)
     for rec in records:
-        audience = ck.vocabulary(rec.get("audience"), "audience", AUDIENCES)
+        cell = rec.get("audience")
+        audience = None if id(cell) in unknown else ck.vocabulary(cell, "audience", AUDIENCES)
+        if audience is None:
+            unknown.add(id(cell))
         if _blank(rec.get("audience")):
-            ck.error(rec.loc, "audience entry has no audience (rpdc_directors)")
+            ck.error(rec.loc, f"audience entry has no audience ({', '.join(AUDIENCES)})")
         person = resolve(rec.get("person"))
         if _blank(rec.get("person")):
             ck.error(rec.loc, "audience entry has no person (an email or a Slack id)")
-        center = ck.text(rec.get("center"), "center")
-        if audience is not None and AUDIENCES[audience]:
-            if center is None:
-                ck.error(rec.loc, f"an entry of {audience} needs the center it directs (center:)")
-            elif name_key(center) not in centers:
-                message = unknown_message("center", center, sorted(centers.values()))
-                ck.error(rec.get("center").loc, f"{message} (the centers the districts name)")
-                center = None
-            else:
-                center = centers[name_key(center)]
-        elif audience is not None and center is not None:
-            ck.error(rec.get("center").loc, f"an entry of {audience} has no center")
-        if audience is None or person is None or (AUDIENCES[audience] and center is None):
+        given = [f for f in SCOPE_FIELDS if not _blank(rec.get(f))]
+        scope: dict[str, Any] = {}
+        ok = audience is not None
+        if audience is not None:
+            allowed = AUDIENCES[audience]
+            needs = ("the center it directs (center:)" if allowed == ("center",)
+                     else "its area: one of region:, zone: or districts:" if allowed
+                     else "no scope: they see the whole state")
+            for f in given:
+                if f not in allowed:
+                    ck.error(rec.get(f).loc, f"an entry of {audience} has no {f} ({needs})")
+                    ok = False
+            mine = [f for f in given if f in allowed]
+            if allowed and not mine:
+                if ok:
+                    ck.error(rec.loc, f"an entry of {audience} needs {needs}")
+                ok = False
+            elif len(mine) > 1:
+                ck.error(rec.loc, f"an entry of {audience} names one of {', '.join(allowed)}, not "
+                                  f"{' and '.join(mine)}")
+                ok = False
+            elif mine:
+                value = _scope(ck, rec, mine[0], centers, district_names)
+                ok = ok and value is not None
+                scope[mine[0]] = value
+        if not ok or audience is None or person is None:
             continue
-        key = (audience, person.key, name_key(center or ""))
+        key = (audience, person.key, tuple(sorted((k, str(v)) for k, v in scope.items())))
         if (other := seen.get(key)) is not None:
             ck.error(rec.loc, f"{person.key} is listed twice in {audience} (also at {other.loc.brief})")
             continue
-        spec = AudienceSpec(audience=audience, person=person.key, position=positions[audience], center=center,
-                            loc=rec.loc)
+        spec = AudienceSpec(audience=audience, person=person.key, position=positions[audience],
+                            center=scope.get("center"), region=scope.get("region"), zone=scope.get("zone"),
+                            districts=tuple(scope.get("districts") or ()), loc=rec.loc)
         positions[audience] += 1
         seen[key] = spec
         out.append(spec)
     return out
+
+
+def _scope(
+    ck: _Checker, rec: Record, field: str, centers: dict[str, str], district_names: dict[str, str]
+) -> Any:
+    """An audience entry's scope value, canonical, or None (reported) when it names nothing the roster knows."""
+    cell = rec.get(field)
+    if field == "region":
+        return ck.vocabulary(cell, "region", REGIONS)
+    if field == "zone":
+        return ck.vocabulary(cell, "zone", ZONES)
+    if field == "center":
+        center = ck.text(cell, "center")
+        if center is None:
+            return None
+        if name_key(center) not in centers:
+            ck.error(cell.loc, f"{unknown_message('center', center, sorted(centers.values()))} "
+                               "(the centers the districts name)")
+            return None
+        return centers[name_key(center)]
+    found: list[str] = []
+    bad = False
+    for item in ck.items(cell):
+        name = ck.text(item, "district")
+        if name is None:
+            continue
+        district = district_names.get(name_key(name))
+        if district is None:
+            close = difflib.get_close_matches(name_key(name), list(district_names), n=1, cutoff=0.6)
+            hint = f"did you mean {district_names[close[0]]!r}?" if close else "not in districts:"
+            ck.error(item.loc, f"unknown district {name!r}: {hint}")
+            bad = True
+        elif district in found:
+            ck.error(item.loc, f"district {district!r} is listed twice")
+            bad = True
+        else:
+            found.append(district)
+    return None if bad or not found else tuple(found)
 
 
 def _channels(ck: _Checker, records: list[Record]) -> list[ChannelSpec]:

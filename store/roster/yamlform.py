@@ -114,7 +114,8 @@ SECTION_KEYS = {  # the role sections whose entries have more than ROLE_KEYS
     "state_contacts": (*ROLE_KEYS, "trainers"),
     "support_team": ("person", "expertise", "fte", "fte_available", "home_center"),
 }
-AUDIENCE_KEYS = ("person", "center")  # an entry of an audience (`audiences.rpdc_directors: [{person, center}]`)
+# An entry of an audience (`audiences.rpdc_directors: [{person, center}]`, `area_supervisors: [{person, region}]`).
+AUDIENCE_KEYS = ("person", "center", "region", "zone", "districts")
 
 
 class _Reader:
@@ -339,8 +340,12 @@ class _Reader:
                 )
 
     def audiences(self, node: Node) -> None:
-        """`audiences: {rpdc_directors: [{person, center}], ...}`: one record per entry, its audience in a cell."""
+        """`audiences: {rpdc_directors: [{person, center}], ...}`: one record per entry, its audience in a cell;
+        `audiences.channels: {learning_services: [C...]}`: channel records whose purpose is the audience."""
         for audience, (key_node, value) in self.mapping(node, "audiences").items():
+            if audience == "channels":
+                self.channels(value)
+                continue
             name = Cell(audience, self.loc(key_node))
             for item in self.sequence(value, f"audiences.{audience}"):
                 what = f"an entry of audiences.{audience}"

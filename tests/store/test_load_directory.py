@@ -120,7 +120,16 @@ def test_the_three_example_files_give_identical_directories(tmp_path):
     directories = {form: _fresh_directory(tmp_path, form, read_roster(EXAMPLES / path)) for form, path in forms.items()}
     assert directories["yaml"] == directories["csv"] == directories["xlsx"]
     d = directories["yaml"]
-    assert len(d.people) == 53 and len(d.active_teams()) == 6 and len(d.districts) == 25
+    assert len(d.people) == 56 and len(d.active_teams()) == 6 and len(d.districts) == 25
+    # every audience, with its scope, in all three forms
+    assert [(a.audience, d.people[a.person_id].name, a.center or a.region or a.zone) for a in d.audiences
+            if a.audience != "rpdc_directors"] == [
+        ("area_supervisors", "Elliot Park", "East"),
+        ("area_supervisors", "Farah Quimby", "West"),
+        ("area_supervisors", "Dana Whitlock", "New"),
+        ("learning_services", "Dana Whitlock", None),
+    ]
+    assert len(d.audience_members("rpdc_directors")) == 6
     assert {x.zone for x in d.districts.values()} == {
         "Early",
         "Developing",

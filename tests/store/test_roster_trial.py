@@ -45,7 +45,7 @@ def _played(engine) -> dict[Role, str]:
 def test_try_on_an_empty_database_then_undo_leaves_it_as_it_was(engine):
     before = dump_all(engine)
     report = start_trial(EXAMPLE, engine=engine, slack_id=ME, roles=parse_roles(None), today=TODAY)
-    assert report.imported and report.added["people"] == 53
+    assert report.imported and report.added["people"] == 56
     assert [(b.role, b.person.name, b.where) for b in report.bindings] == [
         (Role.DISTRICT_STAFF, "Opal Hensley", "Alder Creek R-2"),
         (Role.MEMBER, "Gwen Abernathy", "Early East"),
@@ -66,7 +66,7 @@ def test_try_on_an_empty_database_then_undo_leaves_it_as_it_was(engine):
     assert d.by_email("bruno.okafor@lakeshore-rpdc.example").slack_id == "U0RLF0002"
 
     undone = undo_trial(engine=engine)
-    assert undone.removed["people"] == 53 and not undone.deactivated
+    assert undone.removed["people"] == 56 and not undone.deactivated
     assert dump_all(engine) == before
 
 
@@ -118,7 +118,7 @@ def test_undo_after_the_bot_was_used_keeps_history(engine):
         s.add(models.Item(kind="district", status="open", protocol_version="v", asker_id=opal.id, text="hello"))
         s.commit()
     report = undo_trial(engine=engine)
-    assert report.activity == {"items": 1} and report.deactivated["people"] == 53 and not report.removed
+    assert report.activity == {"items": 1} and report.deactivated["people"] == 56 and not report.removed
     with Session(engine) as s:
         assert s.get(models.Meta, TRIAL_KEY) is None
         assert s.exec(select(models.Item)).one().text == "hello"
@@ -150,4 +150,4 @@ def test_the_command_line(tmp_path, monkeypatch, capsys):
     assert main(["roster", "try", "--undo"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Undid the trial of Slack user U07EVAL123: 2 roles unbound.")
-    assert "Removed what it imported: " in out and "53 people" in out
+    assert "Removed what it imported: " in out and "56 people" in out
