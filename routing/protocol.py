@@ -41,6 +41,9 @@ DEFAULT_ROLE_LABELS: Mapping[Role, str] = {
 AUDIENCE_KEYS = ("learning_services", "rpdc_directors", "area_supervisors")
 
 
+SHARE_WITH = ("facilitators", "teams")  # reporting.summary.share_with
+
+
 @dataclass(frozen=True, slots=True)
 class Audience:
     key: str
@@ -217,6 +220,9 @@ class Reporting:
     # chain (routing.compliance): a team's log goes to the lead facilitator, a lead's update to the management team.
     log_escalate_after_days: int = 3
     lead_update_escalate_after_days: int = 3
+    # Who on the CSTs gets the monthly summary ("Written data summaries shared with [the audiences] will also be
+    # shared with CSTs"): every facilitator, or every team member too.
+    summary_share_with: str = "teams"  # SHARE_WITH
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ is another state's chain on the same engine. The format, in short (see the shipp
     reporting: {log: {due_business_days_after_month_end: 5, remind_business_days_before: 2,
                       escalate_after_days: 3},       # still missing 3 business days after: the lead's item
                 lead_update: {due_business_days_after_month_end: 10, label: CST update,
-                              escalate_after_days: 3}}  # the management team's item
+                              escalate_after_days: 3},  # the management team's item
+                summary: {share_with: teams}}     # or facilitators: which CST people get the monthly summary
     delivery: {working_hours: true, spread_minutes: 20, at_once: [urgent]}  # pushes wait for working hours
 
 A report still missing `escalate_after_days` after its due day becomes a compliance item (routing.compliance)
@@ -80,6 +81,7 @@ from routing.model import ItemKind
 from routing.protocol import (
     AUDIENCE_KEYS,
     DEFAULT_AUDIENCES,
+    SHARE_WITH,
     DEFAULT_ROLE_LABELS,
     DEFAULT_STUDENT_DATA,
     MAX_VERSION_LENGTH,
@@ -708,7 +710,7 @@ class _Parser:
         )
 
     def reporting(self, node: Any) -> Reporting:
-        spec = self.mapping(node, "reporting", required=("log", "lead_update"))
+        spec = self.mapping(node, "reporting", required=("log", "lead_update"), optional=("summary",))
         log = self.mapping(
             spec.get("log"),
             "reporting.log",
@@ -720,7 +722,13 @@ class _Parser:
             optional=("label", "escalate_after_days"),
         )
         days = "business days after month end"
+        summary = self.mapping(spec.get("summary"), "reporting.summary", optional=("share_with",))
+        share_with = str(summary.get("share_with", "teams"))
+        if share_with not in SHARE_WITH:
+            self.add("reporting.summary.share_with", vocabulary.unknown_message("value", share_with, SHARE_WITH))
+            share_with = "teams"
         reporting = Reporting(
+            summary_share_with=share_with,
             log_due_days=self.integer(
                 log.get("due_business_days_after_month_end", 0),
                 "reporting.log.due_business_days_after_month_end",

@@ -128,6 +128,14 @@ def test_missouri_reporting_cadence():
     assert protocol.log_due_at("2024-05").astimezone(tz).date() == date(2024, 6, 7)  # 5 business days after May
     assert protocol.log_reminder_at("2024-05").astimezone(tz).date() == date(2024, 6, 5)
     assert protocol.lead_update_due_at("2024-05").astimezone(tz).date() == date(2024, 6, 14)
+    assert protocol.reporting.summary_share_with == "teams"  # the summary reaches every CST member
+
+
+def test_the_summary_may_be_shared_with_facilitators_only():
+    changed = parse_protocol(mutate(lambda d: d["reporting"].update(summary={"share_with": "facilitators"})), "t.yaml")
+    assert changed.reporting.summary_share_with == "facilitators"
+    unset = parse_protocol(mutate(lambda d: d["reporting"].pop("summary")), "t.yaml")
+    assert unset.reporting.summary_share_with == "teams"  # the default
 
 
 @pytest.mark.parametrize("name", list(PROTOCOL_FILES))
@@ -247,6 +255,9 @@ def test_a_role_name_used_as_a_resolver_gets_a_hint():
         ),
         (lambda d: d["labels"].update(facilitatr="X"), "labels.facilitatr: unknown key 'facilitatr'"),
         (lambda d: d.pop("reporting"), "reporting: missing"),
+        (lambda d: d["reporting"].update(summary={"share_with": "facilitator"}),
+         "reporting.summary.share_with: unknown value 'facilitator': did you mean 'facilitators'?"),
+        (lambda d: d["reporting"].update(summary={"send_to": "teams"}), "reporting.summary.send_to: unknown key"),
         (lambda d: d["chains"]["question"].update(entry={}), "chains.question.entry: must map at least one"),
     ],
 )
