@@ -81,10 +81,10 @@ from routing.model import ItemKind
 from routing.protocol import (
     AUDIENCE_KEYS,
     DEFAULT_AUDIENCES,
-    SHARE_WITH,
     DEFAULT_ROLE_LABELS,
     DEFAULT_STUDENT_DATA,
     MAX_VERSION_LENGTH,
+    SHARE_WITH,
     Allocation,
     Audience,
     Chain,

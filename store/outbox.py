@@ -11,6 +11,7 @@ number of dispatchers can run; SQLite serialises writers, so run one there.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from store.models import Outbox, SlackDmChannel
+from store.models import Outbox, OutboxBlob, SlackDmChannel
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # A claim lasts this long unless renewed. A live dispatcher renews its claims every few seconds (a heartbeat),
@@ -76,22 +77,49 @@ def enqueue(
 
 def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
     """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches; no flush per row), in the
-    caller's transaction. Each row: method, payload, dedupe_key (required), optionally held_until (the recipient's
-    working morning, as in `enqueue`). Keys already in the outbox are left out. Returns how many rows were added."""
+    caller's transaction. Each row: method, payload, dedupe_key (required: a scheduled delivery), optionally lane,
+    not_before, held_until (the recipient's working morning) and check_key, as in `enqueue`. Keys already in the
+    outbox are left out. Returns how many rows were added."""
     keys = [r["dedupe_key"] for r in rows]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):  # bounded IN lists (SQLite's bound-parameter limit)
         chunk = keys[start:start + 500]
         existing.update(session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(chunk))).all())
-    values = [
-        {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
-         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
-         "held_until": held if (held := r.get("held_until")) is not None and held > now else None}
-        for r in rows if r["dedupe_key"] not in existing
-    ]
+    values = []
+    for r in rows:
+        if r["dedupe_key"] in existing:
+            continue
+        held = r.get("held_until")
+        held = held if held is not None and held > now else None
+        values.append({
+            "method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "lane": r.get("lane"),
+            "item_id": None, "status": PENDING, "attempts": 0,
+            "next_attempt_at": max(filter(None, (r.get("not_before"), held, now))),
+            "created_at": now, "result": {}, "held_until": held, "check_key": r.get("check_key")})
     if values:
         session.execute(insert(Outbox), values)
     return len(values)
+
+
+def store_blob(*, session: Session, content: bytes, now: datetime) -> int:
+    """Keep a file's content for `files.upload` rows (once per content, however many rows share it)."""
+    digest = hashlib.sha256(content).hexdigest()
+    found = session.exec(select(OutboxBlob.id).where(OutboxBlob.sha256 == digest)).first()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = OutboxBlob(sha256=digest, content=content, created_at=now)
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:  # stored by someone else meanwhile
+        return session.exec(select(OutboxBlob.id).where(OutboxBlob.sha256 == digest)).one()
+
+
+def blob(*, session: Session, blob_id: int) -> bytes | None:
+    row = session.get(OutboxBlob, blob_id)
+    return bytes(row.content) if row is not None else None
 
 
 def claim(
@@ -156,13 +184,14 @@ def held(*, session: Session, row_id: int, worker: str) -> Outbox | None:
 
 
 def earlier_due(*, session: Session, row: Outbox, now: datetime) -> datetime | None:
-    """When the item's unsent messages written before `row` are due (in whichever batch), or None. A message
-    waiting for its recipient's working hours does not hold back the others (another person's card goes at
-    once); an edit of it waits for its post (`card_post_due`)."""
-    if row.item_id is None:
+    """When the item's (or the lane's) unsent messages written before `row` are due (in whichever batch), or
+    None. A message waiting for its recipient's working hours does not hold back the others (another person's
+    card goes at once); an edit of it waits for its post (`card_post_due`). A lane's rows share one hold."""
+    if row.item_id is None and row.lane is None:
         return None
+    same = Outbox.item_id == row.item_id if row.item_id is not None else Outbox.lane == row.lane
     stmt = select(func.max(Outbox.next_attempt_at)).where(
-        Outbox.item_id == row.item_id,
+        same,
         Outbox.id < row.id,
         Outbox.status.in_([PENDING, SENDING]),
         or_(Outbox.held_until.is_(None), Outbox.held_until <= now),
@@ -247,6 +276,13 @@ def remember_dm_channel(*, session: Session, user_id: str, channel_id: str, now:
             session.flush()
     except IntegrityError:
         pass
+
+
+def by_key_prefix(*, session: Session, prefix: str) -> list[Outbox]:
+    """The rows whose delivery key starts with `prefix` (a summary edition's), by id."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(Outbox).where(Outbox.dedupe_key.like(f"{escaped}%", escape="\\")).order_by(Outbox.id)
+    return list(session.exec(stmt))
 
 
 def failed_rows(*, session: Session, limit: int = 50) -> list[Outbox]:

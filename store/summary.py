@@ -17,6 +17,7 @@ import json
 import re
 from calendar import monthrange
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -178,6 +179,37 @@ class Summary:
 
     def topics_of_team(self, team_id: int) -> list[TopicCount]:
         return self.topics_by_team.get(team_id, [])
+
+
+@dataclass(frozen=True)
+class ScopeFigures:
+    """A summary seen from an RPDC director's center or an area supervisor's area (routing.audiences.Scope)."""
+
+    label: str
+    interactions: int
+    minutes: int
+    districts: int  # the districts in the scope
+    served: int  # of them, with interactions in submitted logs
+    teams: tuple[Submission, ...]  # the teams serving them, natural name order
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+
+def scoped(summary: Summary, label: str, district_ids: Iterable[int], team_ids: Iterable[int]) -> ScopeFigures:
+    """The summary's figures for some districts: interactions and hours in submitted logs, how many of the
+    districts were served, and the submission status of the teams serving them."""
+    ids, teams = set(district_ids), set(team_ids)
+    lines = [d for d in summary.districts if d.district_id in ids]
+    return ScopeFigures(
+        label=label,
+        interactions=sum(d.tally.total for d in lines),
+        minutes=sum(d.tally.total_minutes for d in lines),
+        districts=len(ids),
+        served=len({d.district_id for d in lines}),
+        teams=tuple(s for s in summary.submissions if s.team_id in teams),
+    )
 
 
 # --- compiling -----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from routing import vocabulary
 from routing.errors import CstbotError
 from routing.protocol_file import load_protocol
 from store.db import session_scope
-from store.directory import ChannelPurpose, load_channels, load_directory
+from store.directory import load_directory
 from store.export import iter_log_rows
 from store.models import Team
 from store.summary import compile_summary, parse_month
@@ -203,9 +203,6 @@ def summary_command(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             directory = load_directory(session=session)
             summary = compile_summary(session=session, month=month, protocol=protocol, directory=directory)
-            channels = [
-                c.channel_id for c in load_channels(session=session) if c.purpose == ChannelPurpose.SUMMARIES.value
-            ]
         print(render_text("reports/summary.txt.j2", s=summary).rstrip())
         for flag, path, write in (("--xlsx", args.xlsx, summary_xlsx), ("--chart", args.chart, summary_chart),
                                   ("--html", args.html, summary_html)):
@@ -216,30 +213,53 @@ def summary_command(args: argparse.Namespace) -> int:
                 print(f"wrote {path}")
         if not args.post:
             return 0
-        return _post(settings, engine, summary, directory, channels, force=args.force)
+        return _post(settings, engine, protocol, directory, month, force=args.force)
     finally:
         engine.dispose()
 
 
-def _post(settings, engine: Engine, summary, directory, channels: list[str], *, force: bool) -> int:
-    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-    from bot.reports.summary import FAILED, share_summary
+def _post(settings, engine: Engine, protocol, directory, month: str, *, force: bool) -> int:
+    """Queue the summary for everyone (once; --force: a new revision), then send it through the outbox as the
+    worker does, and say per reader what happened (what Slack refused for now, `cstbot worker` sends later)."""
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.reports.summary import ALREADY, FAILED, share_summary
     from bot.slack.client import make_client
+    from store import outbox
+    from store.types import utcnow
 
-    client = make_client(settings, timeout=30)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    outcomes = share_summary(engine=engine, client=client, summary=summary, directory=directory, channels=channels,
-                             force=force)
-    if not outcomes:
-        print("nobody to post to: the roster has no summaries channel and no active team facilitator")
+    edition = share_summary(engine=engine, protocol=protocol, directory=directory, month=month, now=utcnow(),
+                            force=force)
+    if not edition.outcomes:
+        print("nobody to post to: the roster has no summaries channel, no audience and no active team")
         return 0
+    dispatcher = Dispatcher(engine=engine, client=make_client(settings, timeout=30), clock=utcnow,
+                            worker="cstbot-summary")
+    while dispatcher.run_once().sent:  # until nothing more can be sent now
+        pass
+    with session_scope(engine) as session:
+        rows = {r.dedupe_key: r for r in outbox.by_key_prefix(session=session,
+                                                               prefix=f"summary:{month}:r{edition.revision}:")}
     print()
-    for o in outcomes:
+    failed = False
+    for o in edition.outcomes:
+        who = o.recipient.label
         if o.status == FAILED:
-            print(f"cstbot: error: not posted to {o.recipient.label}: {o.detail}", file=sys.stderr)
-        elif o.status == "already posted":
-            print(f"already posted to {o.recipient.label} (--force posts again)")
+            print(f"cstbot: error: not posted to {who}: {o.detail}", file=sys.stderr)
+            failed = True
+            continue
+        if o.status == ALREADY:
+            print(f"already posted to {who} (--force posts again)")
+            continue
+        key = f"summary:{month}:r{edition.revision}:{o.recipient.key}"
+        parts = [rows.get(key), rows.get(f"{key}:files")]
+        states = {p.status for p in parts if p is not None}
+        if states <= {outbox.SENT}:
+            print(f"posted to {who}")
+            continue
+        errors = "; ".join(f"{p.method}: {p.last_error}" for p in parts if p is not None and p.status != outbox.SENT)
+        if outbox.FAILED in states:
+            print(f"cstbot: error: not posted to {who}: {errors}", file=sys.stderr)
+            failed = True
         else:
-            print(f"posted to {o.recipient.label}")
-    return 1 if any(o.failed for o in outcomes) else 0
+            print(f"queued for {who}: {errors}; `cstbot worker` sends it when Slack answers")
+    return 1 if failed else 0

@@ -22,7 +22,8 @@ needs the DM channel id, which the dispatcher keeps from Slack's answers (`slack
 message, asks conversations.open for. chat.update and views.publish set a state and are simply repeated.
 chat.postEphemeral cannot be looked up (ephemeral messages are in no history) and is repeated.
 
-Files (the pseudo-method `files.upload`, payload from `files_upload_payload`): the files are uploaded
+Files (the pseudo-method `files.upload`, payload from `files_upload_payload`; the content in the payload or
+stored once in `outbox_blob` for many rows): the files are uploaded
 (files.getUploadURLExternal and the upload URL, harmless to repeat), their ids kept on the row, then shared
 into the channel in one message by files.completeUploadExternal; a doubtful share is looked up in the
 history by those file ids.
@@ -128,9 +129,20 @@ def outbox_metadata(row_id: int) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row_id}}
 
 
-def files_upload_payload(channel: str, files: list[tuple[str, str, bytes]], comment: str = "") -> dict[str, Any]:
+def files_upload_payload(channel: str, files: list[tuple[str, str, bytes | int]], comment: str = "") -> dict[str, Any]:
     """The payload of a `files.upload` row: (filename, title, content) per file, shared into `channel` (a
-    channel id, or a user id for the person's DM) in one message with `comment`."""
+    channel id, or a user id for the person's DM) in one message with `comment`. A content given as an int is
+    a stored file's id (`store.outbox.store_blob`: many rows sharing one file keep it once)."""
+    if any(isinstance(content, int) for _, _, content in files):
+        return {
+            "channel": channel,
+            "initial_comment": comment,
+            "files": [
+                {"filename": name, "title": title, "blob": content} if isinstance(content, int)
+                else {"filename": name, "title": title, "content": base64.b64encode(content).decode("ascii")}
+                for name, title, content in files
+            ],
+        }
     return {
         "channel": channel,
         "initial_comment": comment,
@@ -305,7 +317,8 @@ class Dispatcher:
                               lease=self.lease)
             by_item: dict[object, list[int]] = {}
             for row in rows:
-                by_item.setdefault(row.item_id if row.item_id is not None else ("row", row.id), []).append(row.id)
+                lane = row.item_id if row.item_id is not None else ("lane", row.lane) if row.lane else ("row", row.id)
+                by_item.setdefault(lane, []).append(row.id)
         stats = DispatchStats()
         if not by_item:
             return stats
@@ -471,7 +484,7 @@ class Dispatcher:
         if not attempt.uploaded:
             uploaded = []
             for f in attempt.payload.get("files") or []:
-                content = base64.b64decode(f["content"])
+                content = self._content(f)
                 ticket = self.client.files_getUploadURLExternal(filename=f["filename"], length=len(content))
                 request = urllib.request.Request(ticket["upload_url"], data=content, method="POST")
                 with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:  # noqa: S310 - Slack's URL
@@ -486,6 +499,16 @@ class Dispatcher:
             row.result = {"uploaded": attempt.uploaded, "channel": attempt.channel_id}
             row.in_doubt_since = row.in_doubt_since or now
         return True
+
+    def _content(self, f: dict[str, Any]) -> bytes:
+        """A file's bytes: in the payload, or stored once for many rows (`store.outbox.store_blob`)."""
+        if "content" in f:
+            return base64.b64decode(f["content"])
+        with session_scope(self.engine) as session:
+            content = repo.blob(session=session, blob_id=int(f["blob"]))
+        if content is None:
+            raise ValueError(f"stored file {f['blob']} is gone")
+        return content
 
     def _conversation(self, attempt: _Attempt) -> str:
         """The conversation id of the row's target: a channel id as is; a user id's DM channel (D...), from

@@ -1,40 +1,37 @@
-"""The reports' scheduled job: share last month's summary once its coaching logs are due."""
+"""The reports' scheduled job, each business morning: share last month's summary once its coaching logs are due,
+and a revised summary of any month whose summary went out before a team's log arrived."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from bot.delivery import hours
 from bot.deps import Deps
-from bot.reports.summary import Outcome, Recipient, share_summary
+from bot.reports.summary import Edition, revise_summaries, share_summary
 from routing.coaching_log import month_of
-from store.directory import ChannelPurpose, load_channels
-from store.summary import compile_summary
 
 log = logging.getLogger(__name__)
+REVISED_MONTHS = 12  # late logs revise the summaries of this many months back
 
 
-def monthly_summary(deps: Deps, now: datetime) -> list[Outcome] | None:
-    """Once last month's logs are due, share the summary (each recipient once; later runs find it posted). A person
-    outside their working hours is left for a later run (the job runs every working hour)."""
+def monthly_summary(deps: Deps, now: datetime) -> list[Edition]:
+    """The editions queued this morning (none when nothing is due; a second run finds them sent)."""
     protocol = deps.protocols.current
     today = now.astimezone(protocol.timezone).date()
+    if not protocol.calendar.is_business_day(today):
+        return []
     month = month_of(today.replace(day=1) - timedelta(days=1))
-    if now < protocol.log_due_at(month):
-        return None
     with deps.session() as session:
         directory = deps.directories.get(session=session)
-        summary = compile_summary(session=session, month=month, protocol=protocol, directory=directory)
-        channels = [c.channel_id for c in load_channels(session=session)
-                    if c.purpose == ChannelPurpose.SUMMARIES.value]
-    def now_for(recipient: Recipient) -> bool:  # a facilitator's DM waits for their working hours
-        person = directory.by_slack_id(recipient.channel) if recipient.channel else None
-        return person is None or hours.hold(protocol, person, now) is None
-
-    outcomes = share_summary(engine=deps.engine, client=deps.client, summary=summary, directory=directory,
-                             channels=channels, now_for=now_for)
-    for outcome in outcomes:
-        if outcome.failed:
-            log.error("monthly summary %s not posted to %s: %s", month, outcome.recipient.label, outcome.detail)
-    return outcomes
+    sent = revise_summaries(engine=deps.engine, protocol=protocol, directory=directory, now=now,
+                            since=month_of(today.replace(day=1) - timedelta(days=31 * REVISED_MONTHS)))
+    if now >= protocol.log_due_at(month):
+        edition = share_summary(engine=deps.engine, protocol=protocol, directory=directory, month=month, now=now)
+        if any(o.status != "already sent" for o in edition.outcomes):
+            sent.append(edition)
+    for edition in sent:
+        for outcome in edition.outcomes:
+            if outcome.failed:
+                log.error("monthly summary %s (revision %d) not sent to %s: %s", edition.month, edition.revision,
+                          outcome.recipient.label, outcome.detail)
+    return sent

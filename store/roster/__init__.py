@@ -46,9 +46,10 @@ home_center, fit), ``districts.csv`` (name, team, zone, region, center, staff), 
 lead|management|state_contact|admin|support, person, expertise, fte, home_center, fte_available (support),
 trainers (state contacts); order within a role is the order of the rows), ``channels.csv`` (purpose,
 channel; an audience's channels have the audience as purpose) and ``audiences.csv`` (audience =
-learning_services|rpdc_directors|area_supervisors, person, center, region, zone, districts). A list in a cell is separated by
-``;``. Headers are matched ignoring case and spacing ("Slack ID" is ``slack_id``). Every sheet must exist,
-even if it has only its header (a missing sheet would otherwise deactivate everything it used to hold),
+learning_services|rpdc_directors|area_supervisors, person, center, region, zone, districts). A list in a
+cell is separated by ``;``. Headers are matched ignoring case and spacing ("Slack ID" is ``slack_id``). Every
+sheet must exist, even if it has only its header (a missing sheet would otherwise deactivate everything it used
+to hold),
 except ``audiences``, which rosters written before it may leave out.
 
 XLSX: one workbook with the same worksheets (names matched ignoring case), header in row 1.

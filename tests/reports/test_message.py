@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.reports.summary import MESSAGE_BUDGET, recipients, render_message
+from bot.reports.summary import MESSAGE_BUDGET, render_message
+from routing.audiences import readers
 from routing.directory import Directory, Membership, NetworkRole, Person, Role, Team
 from store.summary import MISSING, ON_TIME, Submission, Summary, Tally, TeamLine, TopicCount
 
@@ -66,12 +67,12 @@ def test_recipients_channels_then_facilitators_once():
         Membership(2, 12, Role.FACILITATOR), Membership(3, 13, Role.FACILITATOR),
     ]
     directory = Directory.build(people=people, teams=teams, memberships=memberships)
-    got = recipients(directory=directory, channels=["C1", "C1", "C2"])
-    assert [(r.key, r.label, r.team_ids, r.problem) for r in got] == [
-        ("C1", "channel C1", (), None),
-        ("C2", "channel C2", (), None),
-        ("UPAT", "Pat (facilitator of T1, T2)", (10, 11), None),
-        ("", "Quinn (facilitator of T3)", (12,), "no Slack user id in the roster"),
+    got = readers(directory, summaries=("C1", "C1", "C2"), audience_channels={})
+    assert [(r.key, r.label, r.kinds, r.team_ids) for r in got] == [
+        ("C1", "channel C1", ("summaries",), ()),
+        ("C2", "channel C2", ("summaries",), ()),
+        ("UPAT", "Pat", ("facilitators",), (10, 11)),
+        ("", "Quinn", ("facilitators",), (12,)),  # no Slack id: reported, not sent
     ]
 
 
@@ -81,9 +82,9 @@ def test_the_support_team_gets_the_summary_like_the_teams():
         people=people, teams=[Team(10, "T1")], memberships=[Membership(1, 10, Role.FACILITATOR)],
         network_roles=[NetworkRole(4, Role.SUPPORT, frozenset({"Early Childhood"})), NetworkRole(5, Role.SUPPORT)],
     )
-    got = recipients(directory=directory, channels=[])
-    assert [(r.key, r.label, r.problem) for r in got] == [
-        ("UPAT", "Pat (facilitator of T1)", None),
-        ("USUP", "Sue Port (support team)", None),
-        ("", "Ina (support team)", "no Slack user id in the roster"),
+    got = readers(directory, summaries=(), audience_channels={})
+    assert [(r.key, r.label, r.kinds) for r in got] == [
+        ("UPAT", "Pat", ("facilitators",)),
+        ("USUP", "Sue Port", ("support",)),
+        ("", "Ina", ("support",)),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from store.directory import load_directory, load_channels
+from store.directory import load_channels, load_directory
 from store.roster import read_roster, write_csv, write_xlsx
 from tests.store.roster_helpers import BASE, edit, load, problems, run_import
 
@@ -52,7 +52,8 @@ def test_every_audience_is_read_canonical_with_its_scope():
 
 
 BAD = [
-    ("learning services person not in people", [("learning_services: [ls@s.example]", "learning_services: [ls@s.exmple]")],
+    ("learning services person not in people",
+     [("learning_services: [ls@s.example]", "learning_services: [ls@s.exmple]")],
      ["29: 'ls@s.exmple' is not in people: (did you mean 'ls@s.example'?)"]),
     ("supervisor not in people", [("{person: sup@s.example, region: east}", "{person: spu@s.example, region: east}")],
      ["33: 'spu@s.example' is not in people: (did you mean 'sup@s.example'?)"]),
