@@ -29,6 +29,7 @@ from sqlmodel import select
 from bot.app import build_app
 from bot.coaching_log.scheduled import run_reminders
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.scheduler import JOBS
 from bot.demo.standin import AppResponse, Call, SignedSlackClient, SlackStandIn, serve_wsgi
 from bot.demo.transcript import Transcript, text_of
 from bot.deps import Deps
@@ -42,10 +43,12 @@ from bot.trainers.service import school_year_ledger
 from bot.updates.scheduled import run_lead_updates
 from routing import hours
 from routing import monthly_loop as rules
+from routing.calendar import next_business_day
 from routing.coaching_log import month_label
 from routing.directory import Directory, Person, Role, Team
 from routing.errors import CstbotError
 from routing.model import ItemState
+from routing.protocol import AUDIENCE_KEYS
 from routing.protocol_file import load_protocol
 from routing.vocabulary import in_sentence, normalized
 from store import migrate, outbox
@@ -276,8 +279,9 @@ class Workspace:
 
     # --- what people see ------------------------------------------------------------------------------
 
-    def deliver(self) -> None:
-        """Run the outbox dispatcher until nothing is due, then print what reached people."""
+    def deliver(self, *, show: bool = True) -> None:
+        """Run the outbox dispatcher until nothing is due, then print what reached people (`show`), message by
+        message."""
         for _ in range(50):
             stats = self.dispatcher.run_once()
             if stats.sent or stats.failed:
@@ -286,7 +290,10 @@ class Workspace:
                 self.clock.advance(timedelta(seconds=5))
                 continue
             break
-        self._show_calls(actor=None)
+        if show:
+            self._show_calls(actor=None)
+        else:
+            self.seen = len(self.slack.calls)
 
     def _show_calls(self, actor: str | None) -> None:
         calls = self.slack.calls
@@ -433,6 +440,8 @@ class Scenario:
         self.training_match()
         self.coaching_log()
         self.reminder_and_submission()
+        self.summary_to_every_audience()
+        # (The communication figures of the month, from the items' audit trail, belong right after the summary.)
         self.monthly_update()
         self.management_minutes()
         self.nobody_can_meet_it()
@@ -629,6 +638,18 @@ class Scenario:
             minutes=self.p.delivery.spread_minutes)
         s.step("The next working morning: the reminders written after hours arrive", morning)
 
+    # The logs are due: the next business morning the summary reaches every audience, the summaries channels and
+    # every CST member; RPDC directors and area supervisors read their own districts first.
+    def summary_to_every_audience(self) -> None:
+        s = self.s
+        due = self.p.log_due_at(MONTH).astimezone(s.tz).date()
+        morning = _local(next_business_day(due, self.p.calendar.holidays), 9, 15, s.tz)
+        s.step(f"{month_label(MONTH)}'s logs were due: the summary goes to every audience", morning)
+        editions = JOBS["monthly-summary"].run(s.deps, s.clock())
+        s.deliver(show=False)
+        for line in summary_reach(self.p, [o for e in editions for o in e.outcomes], s.deps):
+            s.t.note(line)
+
     # The lead's monthly update (the protocol names it: "CST update"), up to the management team, acknowledged.
     def monthly_update(self) -> None:
         s = self.s
@@ -737,6 +758,35 @@ class Scenario:
             if not state.is_open or (last is not None and state.tier == last.name):
                 break
             self.until_stage_moves(item_id, "Nobody offers: the deadline moves it on")
+
+
+READER_KINDS = ("summaries", *AUDIENCE_KEYS, "facilitators", "members", "support")
+
+
+def summary_reach(protocol, outcomes: list, deps: Deps) -> list[str]:
+    """One line per audience: how many of its people and channels the summary reached (sent by the dispatcher),
+    and how many it could not reach."""
+    with deps.session() as session:
+        sent = {r.dedupe_key for r in outbox.by_key_prefix(session=session, prefix="summary:")
+                if r.status == outbox.SENT and r.method == "chat.postMessage"}
+    labels = {"summaries": "Summaries channels", "facilitators": f"{protocol.label(Role.FACILITATOR)}s",
+              "members": f"{protocol.label(Role.MEMBER)}s", "support": protocol.label(Role.SUPPORT) + "s",
+              **{k: protocol.audience(k).label for k in AUDIENCE_KEYS}}
+    lines = []
+    for kind in READER_KINDS:
+        mine = [o for o in outcomes if kind in o.recipient.kinds]
+        if not mine:
+            continue
+        reached = [o for o in mine if any(k.endswith(f":{o.recipient.key}") for k in sent if o.recipient.key)]
+        people = sum(1 for o in reached if o.recipient.person_id is not None)
+        channels = len(reached) - people
+        scoped = sum(1 for o in reached if o.recipient.scopes and kind in ("rpdc_directors", "area_supervisors"))
+        parts = [f"{people} {'person' if people == 1 else 'people'} by DM" if people else "",
+                 f"{channels} channel{'' if channels == 1 else 's'}" if channels else "",
+                 f"{scoped} opening with their own districts" if scoped else "",
+                 f"{len(mine) - len(reached)} not reached (no Slack id)" if len(mine) > len(reached) else ""]
+        lines.append(f"{labels[kind]}: " + ", ".join(p for p in parts if p))
+    return lines
 
 
 def _button_text(call: Call, action: str) -> str | None:

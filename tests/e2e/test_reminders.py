@@ -89,16 +89,18 @@ def test_the_monthly_summary_is_shared_once_after_the_logs_are_due(app_env):
     env = app_env
     due = env.deps.protocols.current.log_due_at("2026-11")
     with freeze_time(due - timedelta(hours=1)):
-        assert JOBS["monthly-summary"].run(env.deps, env.deps.now()) is None  # not due yet: nothing posted
+        assert JOBS["monthly-summary"].run(env.deps, env.deps.now()) == []  # not due yet: nothing queued
     with freeze_time(due + timedelta(hours=16)):
-        outcomes = JOBS["monthly-summary"].run(env.deps, env.deps.now())
-        assert outcomes and {o.status for o in outcomes} == {"posted"}
+        (edition,) = JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        assert {o.status for o in edition.outcomes} == {"queued"}
+        env.deliver()
         posted = [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")]
         assert "C0SUMMARY1" in posted and "UFACA0001" in posted and "UFACB0001" in posted
+        assert "UMEMA0001" in posted and "UMEMB0001" in posted  # every CST member (share_with: teams)
+        assert "UDIRR0001" in posted  # the RPDC director of North Center
         assert "USUPP0001" in posted  # the support team gets the summary like the teams
         assert env.slack.calls_to("files.completeUploadExternal")
         env.slack.clear()
-        again = JOBS["monthly-summary"].run(env.deps, env.deps.now())
-        # the summaries channel, both facilitators and the support team member, each already posted
-        assert len(again) == len(outcomes) == 4
-        assert all(o.status == "already posted" for o in again) and not env.slack.calls_to("chat.postMessage")
+        assert JOBS["monthly-summary"].run(env.deps, env.deps.now()) == []  # each reader once
+        env.deliver()
+        assert not env.slack.calls_to("chat.postMessage")
