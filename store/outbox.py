@@ -218,6 +218,15 @@ def waiting_for_hours(*, session: Session, now: datetime, upcoming: int = 200) -
     return int(count), list(times)
 
 
+def lane_failed(*, session: Session, row: Outbox) -> bool:
+    """Whether a row written before `row` in its lane failed for good (a summary's message: its files go
+    nowhere without it)."""
+    if row.lane is None:
+        return False
+    stmt = select(Outbox.id).where(Outbox.lane == row.lane, Outbox.id < row.id, Outbox.status == FAILED)
+    return session.exec(stmt.limit(1)).first() is not None
+
+
 def card_pending(*, session: Session, item_id: int, key: str) -> datetime | None:
     """When the card's first post, still waiting to be sent, is due; None if it is not waiting."""
     rows = session.exec(

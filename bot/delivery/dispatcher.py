@@ -434,6 +434,9 @@ class Dispatcher:
             self._defer(session, row, max(earlier_due, now + timedelta(seconds=1)), "waiting for an earlier message",
                         stats)
             return None
+        if repo.lane_failed(session=session, row=row):  # a summary's files without the message they belong to
+            self._fail(session, row, "not sent: the message it follows failed", stats)
+            return None
         for method in (row.method, HISTORY if row.in_doubt_since is not None else None):
             paused_until = self._paused.get(method) if method else None
             if paused_until and paused_until > now:

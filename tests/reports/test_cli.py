@@ -153,18 +153,19 @@ def test_post_to_channels_facilitators_and_members_once(cli, slack):
 
 def test_failures_are_one_line_each_and_what_slack_may_take_later_stays_queued(cli, slack, month):
     slack.error_next("chat.postMessage", "not_in_channel")  # the channel, first in line: refused for good
-    # then the channel's files: Slack may have shared them: looked up in the history (not there), shared again
+    # then Ann's files (the channel's are not sent without their message): Slack may have shared them: looked
+    # up in the history (not there), shared again
     slack.error_next("files.completeUploadExternal", "internal_error")
     code, out, err = cli("summary", "--month", MONTH, "--post")
     assert code == 1
     assert err.strip().splitlines() == [
         "cstbot: error: not posted to channel C0SUMMARY1: chat.postMessage: Slack refused chat.postMessage: "
-        "not_in_channel",
+        "not_in_channel; files.upload: not sent: the message it follows failed",
     ]
     assert [line for line in out.splitlines() if "posted to" in line] == [
         "posted to Ann Facil", "posted to Bob Facil", "posted to Cat Facil", "posted to Dan Facil",
         "posted to Mo Member"]
-    assert len(slack.calls_to("files.completeUploadExternal")) == 7  # six shares and the one that failed
+    assert len(slack.calls_to("files.completeUploadExternal")) == 6  # five shares and the one that failed
     assert len(slack.calls_to("conversations.history")) == 1
 
     slack.clear()
