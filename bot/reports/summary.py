@@ -18,7 +18,7 @@ delays them and never loses or doubles them. Delivery keys are unique per month,
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -219,12 +219,3 @@ def _late(session: Session, edition: Any) -> bool:
             return True
     return False
 
-
-def kinds_reached(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    """How many readers of each kind an edition was queued for (the demo's and the CLI's one line per audience)."""
-    found: dict[str, int] = {}
-    for o in outcomes:
-        if o.status == QUEUED:
-            for kind in o.recipient.kinds:
-                found[kind] = found.get(kind, 0) + 1
-    return found
