@@ -5,8 +5,9 @@
     cstbot summary --month 2026-03 [--xlsx FILE] [--chart FILE] [--html FILE] [--post [--force]]
 
 The export streams (constant memory, any number of entries); CSV goes to stdout when no file is given. The
-summary counts submitted logs only (store.summary) and `--post` sends it, with the workbook and chart, to the
-summaries channels and every active team's facilitator (bot.reports.summary), once per month and recipient.
+summary counts submitted logs only (store.summary) and `--post` sends it through the outbox, with the workbook
+and chart, to every audience, the summaries channels and the CSTs (bot.reports.summary), once per month and
+reader (`--force`: a new revision to everyone).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the monthly summary of the submitted coaching interaction logs",
         description="Counts and hours by interaction type per team and district, topics and standards covered, "
         "and which facilitators submitted on time, late or not at all. --post sends it with the workbook and "
-        "chart to the summaries channels and to each active team's facilitator, once per month and recipient.",
+        "chart to every audience (learning services, RPDC directors, area supervisors), the summaries channels and "
+        "the CSTs, once per month and reader.",
     )
     summary.add_argument("--month", required=True, metavar="YYYY-MM", help="the log month")
     summary.add_argument("--xlsx", metavar="FILE", help="also write the workbook (By team, By district, Topics, "
@@ -69,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument("--html", metavar="FILE", help="also write the whole summary as one self-contained HTML "
                          "page (chart, tables, communication; prints cleanly to PDF) to FILE")
     summary.add_argument("--post", action="store_true", help="post it to Slack (needs SLACK_BOT_TOKEN)")
-    summary.add_argument("--force", action="store_true", help="with --post: post again where already posted")
+    summary.add_argument("--force", action="store_true", help="with --post: a new revision, to everyone again")
     summary.set_defaults(func=summary_command)
 
 
