@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.delivery import hours as working_hours
 from bot.delivery.dispatcher import files_upload_payload
 from bot.reports.chart import summary_chart
 from bot.reports.workbook import summary_xlsx
@@ -145,9 +146,12 @@ def everyone(*, session: Session, directory: Directory, protocol: Protocol) -> l
 
 
 def send_edition(*, session: Session, summary: Summary, to: Sequence[Reader], revision: int,
-                 changes: Sequence[str] = (), files: Sequence[tuple[str, str, bytes]], now: datetime) -> Edition:
+                 changes: Sequence[str] = (), files: Sequence[tuple[str, str, bytes]], now: datetime,
+                 protocol: Protocol, directory: Directory) -> Edition:
     """Record the edition and queue its messages and files, in the caller's transaction. An edition that
-    exists already queues nothing (every reader: already sent)."""
+    exists already queues nothing (every reader: already sent). A person's message and files wait together for
+    their working hours (`bot.delivery.hours`); channels are not held. Every reader is recorded at once, so a
+    revision reaches the same people."""
     added = editions.add(session=session, month=summary.month, revision=revision, figures=figures_of(summary),
                          recipients=[_reader_json(r) for r in to], changes=list(changes), now=now)
     if added is None:
@@ -162,10 +166,12 @@ def send_edition(*, session: Session, summary: Summary, to: Sequence[Reader], re
             continue
         key = f"summary:{summary.month}:r{revision}:{r.key}"
         text = render_message(summary, team_ids=r.team_ids, scopes=r.scopes, changes=changes)
-        rows.append({"method": "chat.postMessage", "dedupe_key": key, "lane": key,
+        person = directory.person(r.person_id) if r.person_id is not None else None
+        held = working_hours.hold(protocol, person, now)
+        rows.append({"method": "chat.postMessage", "dedupe_key": key, "lane": key, "held_until": held,
                      "payload": {"channel": r.key, "text": text, "unfurl_links": False, "unfurl_media": False}})
         if blobs:
-            rows.append({"method": "files.upload", "dedupe_key": f"{key}:files", "lane": key,
+            rows.append({"method": "files.upload", "dedupe_key": f"{key}:files", "lane": key, "held_until": held,
                          "payload": files_upload_payload(r.key, blobs, comment)})
         outcomes.append(Outcome(r, QUEUED))
     outbox_repo.enqueue_many(session=session, rows=rows, now=now)
@@ -184,7 +190,7 @@ def share_summary(*, engine: Engine, protocol: Protocol, directory: Directory, m
         summary = compile_summary(session=session, month=month, protocol=protocol, directory=directory)
         to = everyone(session=session, directory=directory, protocol=protocol)
         return send_edition(session=session, summary=summary, to=to, revision=0 if last is None else last.revision + 1,
-                            files=attachments(summary), now=now)
+                            files=attachments(summary), now=now, protocol=protocol, directory=directory)
 
 
 def revise_summaries(*, engine: Engine, protocol: Protocol, directory: Directory, since: str,
@@ -204,7 +210,8 @@ def revise_summaries(*, engine: Engine, protocol: Protocol, directory: Directory
             changes = late_changes(last.figures, figures_of(summary))
             to = [_reader(r) for r in last.recipients]
             sent.append(send_edition(session=session, summary=summary, to=to, revision=last.revision + 1,
-                                     changes=changes, files=attachments(summary), now=now))
+                                     changes=changes, files=attachments(summary), now=now, protocol=protocol,
+                                     directory=directory))
     return sent
 
 

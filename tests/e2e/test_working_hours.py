@@ -201,6 +201,8 @@ def test_schedule_shows_the_messages_waiting_for_working_hours(app_env, db_url, 
 
 
 def test_the_monthly_summary_reaches_each_facilitator_in_their_working_hours(app_env):
+    """The edition is queued once for everyone; a person's message and files wait in the outbox for their working
+    morning, channels go at once."""
     from bot.delivery.scheduler import JOBS
 
     env = app_env
@@ -208,11 +210,20 @@ def test_the_monthly_summary_reaches_each_facilitator_in_their_working_hours(app
     due = env.deps.protocols.current.log_due_at("2026-11")  # 17:00 Chicago
     with freeze_time(due + timedelta(hours=14, minutes=15)):  # 07:15 Chicago, 08:15 New York
         JOBS["monthly-summary"].run(env.deps, env.deps.now())
+        env.deliver()
         posted = {c.args["channel"] for c in env.slack.calls_to("chat.postMessage")}
         assert {"C0SUMMARY1", "UFACA0001"} <= posted and "UFACB0001" not in posted  # Bo is not at work yet
+        with env.deps.session() as s:
+            bo = s.exec(select(Outbox).where(Outbox.dedupe_key.like("summary:2026-11:r0:UFACB0001%"))).all()
+        assert sorted(r.method for r in bo) == ["chat.postMessage", "files.upload"]
+        assert all(r.status == "pending" and r.held_until is not None for r in bo)
+        assert len({r.held_until for r in bo}) == 1  # the message and its files wait together
+        morning = bo[0].held_until.replace(tzinfo=UTC).astimezone(CT)
+        assert (morning.hour, morning.date()) == (8, (due + timedelta(hours=14, minutes=15)).astimezone(CT).date())
     env.slack.clear()
-    with freeze_time(due + timedelta(hours=15, minutes=15)):  # 08:15 Chicago
-        JOBS["monthly-summary"].run(env.deps, env.deps.now())
+    with freeze_time(due + timedelta(hours=15, minutes=30)):  # 08:30 Chicago, past the morning's spread
+        JOBS["monthly-summary"].run(env.deps, env.deps.now())  # queues nothing new
+        env.deliver()
         posted = [c.args["channel"] for c in env.slack.calls_to("chat.postMessage")]
         assert posted.count("UFACB0001") == 1 and "UFACA0001" not in posted and "C0SUMMARY1" not in posted
 
