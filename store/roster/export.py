@@ -18,6 +18,7 @@ import yaml
 from sqlmodel import Session, select
 
 from routing.directory import Role
+from routing.protocol import AUDIENCE_KEYS
 from store import models
 from store.directory import ORGANIZATION_KEY
 from store.roster.model import (
@@ -41,6 +42,7 @@ YAML_ROLE_ORDER = ("leads", "management_team", "state_contacts", "support_team",
 
 # An audience entry's details beyond who and which audience (an RPDC director's center, ...): every such field of
 # AudienceSpec, read from the audience_member column of the same name.
+_AUDIENCE_ORDER = {key: i for i, key in enumerate(AUDIENCE_KEYS)}  # the order the example roster lists them
 AUDIENCE_DETAILS = tuple(f.name for f in dataclasses.fields(AudienceSpec)
                          if f.name not in ("audience", "person", "position", "loc"))
 
@@ -103,12 +105,13 @@ def roster_from_db(*, session: Session) -> Roster:
         channels=tuple(ChannelSpec(purpose=c.purpose, channel_id=c.channel_id)
                        for c in _active(session, models.Channel)),
         support=tuple(support),
-        audiences=tuple(
-            AudienceSpec(audience=a.audience, person=key[a.person_id], position=a.position, **_details(a))
-            for a in _active(session, models.AudienceMember, models.AudienceMember.audience,
-                             models.AudienceMember.position)
-            if a.person_id in key
-        ),
+        audiences=tuple(sorted(
+            (AudienceSpec(audience=a.audience, person=key[a.person_id], position=a.position, **_details(a))
+             for a in _active(session, models.AudienceMember, models.AudienceMember.audience,
+                              models.AudienceMember.position)
+             if a.person_id in key),
+            key=lambda a: (_AUDIENCE_ORDER.get(a.audience, len(AUDIENCE_KEYS)), a.audience, a.position),
+        )),
     )
 
 
@@ -181,14 +184,17 @@ def yaml_data(roster: Roster) -> dict[str, Any]:
     for section in YAML_ROLE_ORDER:
         if by_section[section]:
             data[section] = by_section[section]
-    audiences: dict[str, list[Any]] = defaultdict(list)
+    audiences: dict[str, Any] = defaultdict(list)
     for a in roster.audiences:
         audiences[a.audience].append(_entry(a.person, **{name: getattr(a, name) for name in AUDIENCE_DETAILS}))
+    channels: dict[str, list[str]] = defaultdict(list)
+    audience_channels: dict[str, list[str]] = defaultdict(list)  # written under audiences.channels, as imported
+    for c in roster.channels:
+        (audience_channels if c.purpose in AUDIENCE_KEYS else channels)[c.purpose].append(c.channel_id)
+    if audience_channels:
+        audiences["channels"] = dict(audience_channels)
     if audiences:
         data["audiences"] = dict(audiences)
-    channels: dict[str, list[str]] = defaultdict(list)
-    for c in roster.channels:
-        channels[c.purpose].append(c.channel_id)
     if channels:
         data["channels"] = dict(channels)
     return data

@@ -44,7 +44,7 @@ def export(engine, form: str, tmp_path: Path) -> Path:
 def imported(engine):
     """The example roster (every section, audiences included), imported."""
     report = import_roster(read_roster(EXAMPLES / "roster.yaml"), engine=engine)
-    assert report.count("audience", "added") == 6
+    assert report.count("audience", "added") == 10
     return engine
 
 
@@ -52,6 +52,21 @@ def test_the_export_is_the_roster_that_was_imported(imported):
     with Session(imported) as session:
         exported = roster_from_db(session=session)
     assert exported == read_roster(EXAMPLES / "roster.yaml")  # every section, in the file's order
+
+
+def test_the_audiences_export_with_their_scopes_and_channels(imported):
+    """The area supervisors' region or zone, and each audience's channels under `audiences.channels`, as the
+    example roster writes them (not among the bot's own channels)."""
+    from store.roster.export import yaml_data
+
+    with Session(imported) as session:
+        data = yaml_data(roster_from_db(session=session))
+    audiences = data["audiences"]
+    assert list(audiences) == ["learning_services", "rpdc_directors", "area_supervisors", "channels"]
+    assert audiences["channels"] == {"learning_services": ["C0RLLSVC01"], "rpdc_directors": ["C0RLRPDC01"],
+                                     "area_supervisors": ["C0RLAREA01"]}
+    assert {"person": "dana.whitlock@rde.example", "zone": "New"} in audiences["area_supervisors"]
+    assert set(data["channels"]) == {"summaries", "minutes", "updates"}
 
 
 @pytest.mark.parametrize("form", FORMATS)
@@ -171,7 +186,7 @@ def test_the_command_round_trip(cli, tmp_path):
         if output != "out.yaml":
             code, said, err = cli("roster", "export", "--output", output)
             assert (code, err) == (0, "") and said.startswith("Exported the roster of Riverland Model Districts")
-            assert "53 people, 6 teams, 25 districts, 13 roles, 6 audience members, 3 channels" in said
+            assert "56 people, 6 teams, 25 districts, 13 roles, 10 audience members, 6 channels" in said
         code, said, err = cli("roster", "import", output)
         assert code == 0 and "No changes: the database already matches the file." in said
     assert sorted(p.name for p in (tmp_path / "sheets").iterdir())[:2] == ["audiences.csv", "channels.csv"]
