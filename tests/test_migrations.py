@@ -27,10 +27,10 @@ def test_upgrade_matches_models_and_is_repeatable(db_url):
 
 
 def test_a_summary_posted_before_editions_counts_as_sent(db_url):
-    """0008: a month the earlier code posted (scheduled_delivery rows) gets revision 0, so it is not sent again."""
+    """0009: a month the earlier code posted (scheduled_delivery rows) gets revision 0, so it is not sent again."""
     from sqlalchemy import text
 
-    migrate.upgrade(db_url, "0007")
+    migrate.upgrade(db_url, "0008")
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:

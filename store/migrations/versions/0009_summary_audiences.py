@@ -5,8 +5,8 @@ summary's message before its files). `outbox_blob`: the files `files.upload` row
 `summary_edition`: each sending of a month's summary (revision 0, then one per late log), with what each team's
 log counted and who got it.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 19:30:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import store.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
