@@ -52,6 +52,7 @@ from routing.protocol import AUDIENCE_KEYS
 from routing.protocol_file import load_protocol
 from routing.vocabulary import in_sentence, normalized
 from store import migrate, outbox
+from store.communication import compile_communication
 from store.db import make_engine
 from store.directory import load_channels
 from store.models import Interaction, Item, Outbox
@@ -441,7 +442,7 @@ class Scenario:
         self.coaching_log()
         self.reminder_and_submission()
         self.summary_to_every_audience()
-        # (The communication figures of the month, from the items' audit trail, belong right after the summary.)
+        self.communication_figures()
         self.monthly_update()
         self.management_minutes()
         self.nobody_can_meet_it()
@@ -649,6 +650,26 @@ class Scenario:
         s.deliver(show=False)
         for line in summary_reach(self.p, [o for e in editions for o in e.outcomes], s.deps):
             s.t.note(line)
+
+    # How the protocol worked this month, from the items' audit trail (`cstbot report communication`).
+    def communication_figures(self) -> None:
+        s = self.s
+        first = date.fromisoformat(f"{MONTH}-01")
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        with s.deps.session() as session:
+            report = compile_communication(session=session, start=first, end=last, protocol=self.p,
+                                           directory=s.directory())
+        s.t.note(f"communication in {month_label(MONTH)}, from the audit trail of the {report.items} items asked")
+        for chain, lines in report.chains:
+            for line in lines:
+                if line.received:
+                    median = "" if line.median_hours is None else f", median {line.median_hours:.1f} business hours"
+                    s.t.note(f"{chain}, {line.label}: {line.received} arrived, {line.answered} answered there, "
+                             f"{line.escalated_by_hand} escalated by hand, {line.moved_on_by_deadline} moved on by "
+                             f"a deadline{median}")
+        if report.training and report.training.requests:
+            s.t.note(f"training requests: {report.training.matched} of {report.training.requests} matched")
+        s.t.note(f"the whole report: cstbot report communication --month {MONTH}")
 
     # The lead's monthly update (the protocol names it: "CST update"), up to the management team, acknowledged.
     def monthly_update(self) -> None:

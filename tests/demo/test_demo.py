@@ -91,6 +91,12 @@ def test_a_month_end_to_end(empty_dir, capsys):
     assert "→ DM to Kendra Bishop (RPDC director, Lakeshore Center): MMD training request #5 needs Lakeshore" in text
     assert "• Other CST facilitators: asked Avery Lindqvist, Dmitri Haldane, Esther Nakamura, Felix Oyelaran" in text
 
+    # The month's communication figures follow the summary, from the items' audit trail: both district requests
+    # reached the facilitator tier and then the leads, who answered both; both training requests were matched.
+    assert "(communication in November 2026, from the audit trail of the 4 items asked)" in text
+    assert "(District request, Lead facilitator: 2 arrived, 2 answered there, 0 escalated by hand" in text
+    assert "(training requests: 2 of 2 matched)" in text
+
     # The monthly loop: the lead's update up (reminder, one click, sent, acknowledged), the minutes down.
     assert "(2 reminders, one per lead facilitator; the button opens the form)" in text
     assert "• Uma Whitcombe clicks Write the update on the reminder" in text
