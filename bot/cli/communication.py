@@ -16,7 +16,7 @@ from calendar import monthrange
 from datetime import date
 from pathlib import Path
 
-from bot.cli.reports import _date, _write_atomically, parse_month_arg
+from bot.cli.reports import _date, _write_atomically, output_path, parse_month_arg
 from bot.cli.roster import open_engine
 from bot.settings import load_settings
 from routing.errors import CstbotError
@@ -79,11 +79,7 @@ def communication_command(args: argparse.Namespace) -> int:
 
     start, end, label = _period(args)
     fmt = _format(args)
-    if fmt == "xlsx" and not args.output:
-        raise CstbotError("--format xlsx needs --output FILE: a workbook cannot go to the terminal")
-    output = Path(args.output) if args.output else None
-    if output is not None and not output.parent.is_dir():
-        raise CstbotError(f"cannot write {output}: no directory {output.parent}")
+    output = output_path(args, fmt)
     settings = load_settings()
     protocol = load_protocol(settings.cstbot_protocol)
     engine = open_engine(settings.database_url)

@@ -130,15 +130,21 @@ def _team_id(engine: Engine, name: str) -> int:
 # --- export logs ---------------------------------------------------------------------------------------
 
 
-def export_logs(args: argparse.Namespace) -> int:
-
-    month, start, end = _period(args)
-    fmt = _format(args)
+def output_path(args: argparse.Namespace, fmt: str) -> Path | None:
+    """`--output` as a path whose folder exists (None: the terminal), refused in one line otherwise."""
     if fmt == "xlsx" and not args.output:
         raise CstbotError("--format xlsx needs --output FILE: a workbook cannot go to the terminal")
     output = Path(args.output) if args.output else None
     if output is not None and not output.parent.is_dir():
         raise CstbotError(f"cannot write {output}: no directory {output.parent}")
+    return output
+
+
+def export_logs(args: argparse.Namespace) -> int:
+
+    month, start, end = _period(args)
+    fmt = _format(args)
+    output = output_path(args, fmt)
     settings = load_settings()
     protocol = load_protocol(settings.cstbot_protocol)
     engine = open_engine(settings.database_url)
