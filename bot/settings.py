@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///cstbot.db"
     cstbot_protocol: Path | None = None
     cstbot_timezone: str = "America/Chicago"
+    # A decision that sends more messages than this (a training request passed on to every facilitator) writes
+    # one "ask these N" outbox row, which the dispatcher expands, instead of N rows before Slack gets its answer.
+    cstbot_fanout_threshold: int = 50
 
     @field_validator("cstbot_timezone")
     @classmethod

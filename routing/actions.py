@@ -6,7 +6,7 @@ offering what would be refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from routing.change import pending_asked
 from routing.directory import Directory, Role
@@ -15,8 +15,8 @@ from routing.protocol import Protocol, ResolverName, ResolverSpec, StageMode
 from routing.training import allocation_days, committing_contact, offerable
 
 __all__ = [
-    "allocation_days", "available_actions", "committing_contact", "involved", "offerable", "role_on_item", "who_may",
-    "why_not",
+    "allocation_days", "asked_pending", "available_actions", "committing_contact", "involved", "offerable",
+    "role_on_item", "who_may", "why_not",
 ]
 
 # Why a person may not take an action now (the shell words each for the person):
@@ -32,8 +32,11 @@ NOT_HOLDER = "not_holder"  # take: only the holders the item was offered to
 
 
 def available_actions(
-    state: ItemState, person_id: int, directory: Directory, protocol: Protocol
+    state: ItemState, person_id: int, directory: Directory, protocol: Protocol, *,
+    pending: Collection[int] | None = None,
 ) -> tuple[EventKind, ...]:
+    """`pending`: `asked_pending(state)`, when the caller asks for many people of one state (a training request
+    passed to 850 facilitators renders 850 cards: each would walk the 850 asked again)."""
     if not state.is_open:
         return ()
     is_owner = state.owner_id == person_id
@@ -54,7 +57,7 @@ def available_actions(
             else:
                 actions.append(EventKind.ESCALATED)  # pass this stage
             actions.append(EventKind.REASSIGNED)
-        if person_id in pending_asked(state, state.tier):
+        if person_id in (pending if pending is not None else pending_asked(state, state.tier)):
             actions += [EventKind.OFFERED, EventKind.DECLINED]
     elif is_owner or is_admin:
         actions.append(EventKind.ANSWERED)
@@ -151,7 +154,13 @@ def who_may(state: ItemState, event: EventKind, people: Iterable[int], directory
     return next((p for p in allowed if p in concerned), allowed[0] if allowed else None)
 
 
-def role_on_item(state: ItemState, person_id: int, directory: Directory, protocol: Protocol) -> Role | None:
+def asked_pending(state: ItemState) -> frozenset[int]:
+    """The people asked at the item's current stage who have not declined (for `pending=`)."""
+    return frozenset(pending_asked(state, state.tier))
+
+
+def role_on_item(state: ItemState, person_id: int, directory: Directory, protocol: Protocol, *,
+                 pending: Collection[int] | None = None) -> Role | None:
     """The role in which `person_id` hears about the item: as its owner (the role the tier or stage names), as a
     person asked for a trainer, or as its asker (the role they asked from). None if the item names them otherwise
     (an earlier owner, an admin)."""
@@ -159,7 +168,8 @@ def role_on_item(state: ItemState, person_id: int, directory: Directory, protoco
     wanted: list[Role | None] = []
     if person_id == state.owner_id or (state.shared and person_id in state.holders):
         wanted += [_resolver_role(s) for s in _owner_specs(state, protocol)]
-    if person_id in pending_asked(state, state.tier) and (stage := _stage(protocol, state.tier)) is not None:
+    asked = pending if pending is not None else pending_asked(state, state.tier)
+    if person_id in asked and (stage := _stage(protocol, state.tier)) is not None:
         wanted.append(_resolver_role(stage.resolver) if stage.resolver else None)
     if person_id == state.asker_id:
         chain = protocol.chains.get(state.kind)

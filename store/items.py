@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy import insert as sql_insert
 from sqlmodel import Session, select
 
 from routing.model import Audit, ItemKind, ItemState, Notice, Status
@@ -140,6 +141,15 @@ def cards(*, session: Session, item_id: int) -> list[ItemCard]:
 
 def add_card(*, session: Session, item_id: int, key: str, recipient_id: int, now: datetime) -> None:
     session.add(ItemCard(item_id=item_id, key=key, recipient_id=recipient_id, created_at=now))
+
+
+def add_cards(*, session: Session, item_id: int, cards: list[tuple[str, int]], now: datetime) -> None:
+    """New cards (key, recipient id) of an item, in one INSERT statement."""
+    if cards:
+        session.execute(sql_insert(ItemCard.__table__), [
+            {"item_id": item_id, "key": key, "recipient_id": recipient_id, "created_at": now}
+            for key, recipient_id in cards
+        ])
 
 
 def card(*, session: Session, item_id: int, key: str) -> ItemCard | None:

@@ -11,10 +11,12 @@ number of dispatchers can run; SQLite serialises writers, so run one there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -28,6 +30,11 @@ DEFAULT_LEASE = timedelta(seconds=10)
 # a message card {"card": int, "rev": int} (store.cards). The dispatcher records where Slack put a posted card,
 # and a chat.update of the card is sent there.
 CARD_META = "_card"
+# Pseudo-method of a fan-out row ("ask these N"): its payload holds N rows (`new_row`), which the dispatcher
+# writes as N outbox rows (`expand`); written instead of the N rows when a request would write more than
+# `FANOUT_THRESHOLD` of them, so the request answers in the same time whatever N is.
+FANOUT = "outbox.fanout"
+FANOUT_THRESHOLD = 50
 
 
 def enqueue(
@@ -74,24 +81,143 @@ def enqueue(
     return row
 
 
-def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
-    """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches; no flush per row), in the
-    caller's transaction. Each row: method, payload, dedupe_key (required), optionally held_until (the recipient's
-    working morning, as in `enqueue`). Keys already in the outbox are left out. Returns how many rows were added."""
-    keys = [r["dedupe_key"] for r in rows]
-    existing: set[str] = set()
-    for start in range(0, len(keys), 500):  # bounded IN lists (SQLite's bound-parameter limit)
-        chunk = keys[start:start + 500]
-        existing.update(session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(chunk))).all())
-    values = [
-        {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
-         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
-         "held_until": held if (held := r.get("held_until")) is not None and held > now else None}
-        for r in rows if r["dedupe_key"] not in existing
-    ]
-    if values:
-        session.execute(insert(Outbox), values)
+def new_row(
+    *,
+    method: str,
+    payload: dict[str, Any],
+    dedupe_key: str | None = None,
+    item_id: int | None = None,
+    failed: str | None = None,
+    held_until: datetime | None = None,
+    check_key: str | None = None,
+) -> dict[str, Any]:
+    """A row for `enqueue_many` (or a fan-out row's payload): plain JSON (`held_until` as ISO text), no other
+    times (set when it is written). `failed`: the row is written failed with this error (nobody to deliver to),
+    so admins see it. `held_until` / `check_key`: as for `enqueue`."""
+    row: dict[str, Any] = {"method": method, "payload": payload}
+    if dedupe_key is not None:
+        row["dedupe_key"] = dedupe_key
+    if item_id is not None:
+        row["item_id"] = item_id
+    if held_until is not None:
+        row["held_until"] = held_until.isoformat()
+    if check_key is not None:
+        row["check_key"] = check_key
+    if failed is not None:
+        row["failed"] = failed
+    return row
+
+
+def enqueue_many(rows: list[dict[str, Any]], *, session: Session, now: datetime,
+                 not_before: datetime | None = None) -> int:
+    """Add `rows` (`new_row`) to the outbox in the caller's transaction, in one INSERT statement (an
+    executemany: no flush and no round trip per row). A row whose `dedupe_key` is already in the table is
+    skipped, as `enqueue` skips it. A row's `held_until` later than `now` makes it wait for its recipient's
+    working morning, as in `enqueue`. Returns how many rows were given (not how many were new: see `expand`).
+    (`/cst share` calls it with `rows=` too: its rows carry `dedupe_key` and a datetime `held_until`.)"""
+    if not rows:
+        return 0
+    values = []
+    for r in rows:
+        held = _held(r.get("held_until"), now)
+        values.append({
+            "method": r["method"],
+            "payload": r["payload"],
+            "dedupe_key": r.get("dedupe_key"),
+            "item_id": r.get("item_id"),
+            "status": FAILED if r.get("failed") else PENDING,
+            "last_error": r.get("failed"),
+            "attempts": 0,
+            "next_attempt_at": max(filter(None, (not_before, held, now))),
+            "created_at": now,
+            "result": {},
+            "held_until": held,
+            "check_key": r.get("check_key"),
+        })
+    session.execute(_insert_skipping_duplicates(session, Outbox.__table__), values)
     return len(values)
+
+
+def _held(value: datetime | str | None, now: datetime) -> datetime | None:
+    """A `new_row`'s `held_until` (ISO text or a datetime) if it is still ahead of `now`, else None."""
+    if value is None:
+        return None
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at > now else None
+
+
+def _insert_skipping_duplicates(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)  # pragma: no cover - the two supported databases are above
+
+
+def enqueue_fanout(rows: list[dict[str, Any]], *, session: Session, now: datetime,
+                   item_id: int | None = None) -> Outbox:
+    """One "ask these N" row carrying `rows` (`new_row`), which the dispatcher expands into N outbox rows
+    (`expand`). The caller's transaction writes one row whatever N is."""
+    row = Outbox(method=FANOUT, payload={"rows": rows}, item_id=item_id, status=PENDING, next_attempt_at=now,
+                 created_at=now)
+    session.add(row)
+    return row
+
+
+def enqueue_all(rows: list[dict[str, Any]], *, session: Session, now: datetime, item_id: int | None = None,
+                threshold: int = FANOUT_THRESHOLD) -> int:
+    """`rows` as they should be written by a request: up to `threshold` in one INSERT (`enqueue_many`), more as
+    one fan-out row the dispatcher expands. Returns how many outbox rows were written now."""
+    if len(rows) > threshold:
+        enqueue_fanout(rows, session=session, now=now, item_id=item_id)
+        return 1
+    return enqueue_many(rows, session=session, now=now)
+
+
+def fanout_key(fanout_id: int, index: int) -> str:
+    """The delivery key of a fan-out row's `index`-th row: expanding twice writes it once."""
+    return f"fanout:{fanout_id}:{index}"
+
+
+@dataclass(frozen=True)
+class Fanout:
+    """A fan-out row's rows, read once for its expansion."""
+
+    id: int
+    item_id: int | None
+    created_at: datetime
+    rows: list[dict[str, Any]]
+
+
+def fanout_rows(row: Outbox) -> Fanout:
+    return Fanout(row.id, row.item_id, row.created_at, list(row.payload.get("rows") or []))
+
+
+def holds(*, session: Session, row_id: int, worker: str, now: datetime) -> bool:
+    """Whether `worker` still holds its claim on the row; renews the lease if so (without loading the row)."""
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == SENDING, Outbox.claimed_by == worker)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(stmt).rowcount)
+
+
+def expand(*, session: Session, fanout: Fanout, now: datetime, start: int = 0, limit: int | None = None) -> int:
+    """Write rows `start` to `start + limit` of a fan-out as outbox rows (each with its own delivery key, or one
+    naming the fan-out and the row's place in it), in the caller's transaction. A row already written (an
+    expansion that died half way and is done again) is skipped by its key. They are due now, and counted from
+    the fan-out's creation for giving up. Returns how many rows were in the range."""
+    part = fanout.rows[start:] if limit is None else fanout.rows[start : start + limit]
+    keyed = [
+        {**r, "dedupe_key": r.get("dedupe_key") or fanout_key(fanout.id, start + i),
+         "item_id": r.get("item_id", fanout.item_id)}
+        for i, r in enumerate(part)
+    ]
+    enqueue_many(keyed, session=session, now=fanout.created_at, not_before=now)
+    return len(part)
 
 
 def claim(

@@ -149,9 +149,10 @@ class DispatchStats:
     deferred: int = 0
     found: int = 0  # of `sent`: already in Slack after an unclear answer, recorded without sending again
     dropped: int = 0  # reminders no longer due when their turn came (the thing got done): not sent
+    expanded: int = 0  # rows written from fan-out rows ("ask these N")
 
     def __bool__(self) -> bool:
-        return bool(self.sent or self.retried or self.failed or self.deferred or self.dropped)
+        return bool(self.sent or self.retried or self.failed or self.deferred or self.dropped or self.expanded)
 
 
 @dataclass
@@ -287,6 +288,7 @@ class Dispatcher:
     lease: timedelta = repo.DEFAULT_LEASE
     heartbeat_every: float = 3.0  # seconds; well inside the lease
     lanes: int = 1  # items sent at the same time (`cstbot worker`: WORKER_LANES)
+    expand_chunk: int = 1000  # rows of a fan-out written per transaction
     _paused: dict[str, datetime] = field(default_factory=dict)
     _failing: dict[str, datetime] = field(default_factory=dict)  # method -> last retryable failure
     _hurried: dict[str, datetime] = field(default_factory=dict)  # method -> last time its waiting rows were hurried
@@ -337,7 +339,7 @@ class Dispatcher:
                 failure = failure or future.exception()
                 continue
             part = future.result()
-            for name in ("sent", "retried", "failed", "deferred", "found", "dropped"):
+            for name in ("sent", "retried", "failed", "deferred", "found", "dropped", "expanded"):
                 setattr(stats, name, getattr(stats, name) + getattr(part, name))
         if failure is not None:
             raise failure
@@ -381,11 +383,15 @@ class Dispatcher:
             payload = self._prepare(session, row, now, stats)
             if payload is None:
                 return
+            fanout = repo.fanout_rows(row) if row.method == repo.FANOUT else None
             attempt = _Attempt(row.id, row.method, payload, row.payload.get(CARD_META), row.in_doubt_since,
                                uploaded=(row.result or {}).get("uploaded"),
                                channel_id=(row.result or {}).get("channel"))
             if row.method in POSTS and row.in_doubt_since is None and row.method != FILES_UPLOAD:
                 row.in_doubt_since = now  # committed before the call: a crash after it leaves the mark
+        if fanout is not None:  # "ask these N": written as N rows, each then sent as any other
+            self._expand(row_id, fanout, stats)
+            return
         if attempt.method in POSTS and attempt.doubt is not None:
             try:
                 if self._already_in_slack(attempt, stats):
@@ -405,6 +411,23 @@ class Dispatcher:
         except Exception as exc:  # SlackApiError, timeouts, refused connections after the client's own retry
             response, error = None, exc
         self._record(attempt, response, error, stats)
+
+    def _expand(self, row_id: int, fanout: repo.Fanout, stats: DispatchStats) -> None:
+        """Write a fan-out row's rows, `expand_chunk` per transaction while the claim holds, then mark it sent.
+        A dispatcher that dies half way leaves the rows written so far; whoever claims the fan-out next writes
+        them all again and their delivery keys skip the ones already there: none lost, none twice."""
+        for start in range(0, len(fanout.rows), self.expand_chunk):
+            with session_scope(self.engine, write=True) as session:
+                if not repo.holds(session=session, row_id=row_id, worker=self.worker, now=self.clock()):
+                    return
+                repo.expand(session=session, fanout=fanout, now=self.clock(), start=start, limit=self.expand_chunk)
+        with session_scope(self.engine, write=True) as session:
+            row = self._held(session, row_id)
+            if row is None:
+                return
+            repo.mark_sent(session=session, row=row, now=self.clock(), result={"expanded": len(fanout.rows)})
+        stats.expanded += len(fanout.rows)
+        log.info("outbox row %s: fan-out written as %d rows", row_id, len(fanout.rows))
 
     def _held(self, session: Session, row_id: int) -> Outbox | None:
         return repo.held(session=session, row_id=row_id, worker=self.worker)

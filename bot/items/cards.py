@@ -7,14 +7,14 @@ They are re-rendered from the item's current state on every change and edited in
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.ids import Action
 from bot.slack.format import addressed_to, mention, slack_date
 from routing import compliance
-from routing.actions import available_actions, role_on_item
+from routing.actions import asked_pending, available_actions, role_on_item
 from routing.directory import Directory, Role
 from routing.explain import owner_role
 from routing.model import EventKind, ItemKind, ItemState, Notice
@@ -106,6 +106,31 @@ class RenderContext:
     directory: Directory
     protocol: Protocol
     timezone: ZoneInfo
+    # What every card of one state shares (`_shared`), kept for the state last rendered: a decision that asks 850
+    # people renders 850 cards of one state, and each would otherwise walk its 850 asked again.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    pending: frozenset[int]  # asked at the current stage, not declined (routing.actions.asked_pending)
+    asked_here: frozenset[int]  # asked at the current stage, declined or not
+    suggestions: dict[int, tuple]  # person id -> the candidates suggested to them
+    common: dict[str, Any]  # common_context
+    facts: dict[str, Any]  # _facts that do not depend on the reader
+
+
+def _shared(state: ItemState, ctx: RenderContext) -> _Shared:
+    kept = ctx.memo.get("state")
+    if kept is not None and kept[0] is state:
+        return kept[1]
+    suggestions: dict[int, tuple] = {}
+    for s in state.suggestions:
+        suggestions.setdefault(s.person_id, s.candidates)
+    shared = _Shared(asked_pending(state), frozenset(a.person_id for a in state.asked if a.stage == state.tier),
+                     suggestions, common_context(state, ctx), _state_facts(state, ctx))
+    ctx.memo["state"] = (state, shared)
+    return shared
 
 
 def is_card(notice: Notice) -> bool:
@@ -172,7 +197,8 @@ def _name(directory: Directory, person_id: int | None) -> str | None:
 def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recipient_id: int,
                 ctx: RenderContext) -> dict[str, Any]:
     d, protocol = ctx.directory, ctx.protocol
-    actions = available_actions(state, recipient_id, d, protocol) if is_card(notice) else ()
+    shared = _shared(state, ctx)
+    actions = available_actions(state, recipient_id, d, protocol, pending=shared.pending) if is_card(notice) else ()
     buttons = buttons_for(state, actions, protocol)
     pick = None
     if EventKind.MATCHED in actions and state.candidates:
@@ -183,10 +209,11 @@ def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recip
                 for c in state.candidates[:100]
             ],
         }
-    role = NOTICE_ROLES.get(notice) or role_on_item(state, recipient_id, d, ctx.protocol)
+    role = NOTICE_ROLES.get(notice) or role_on_item(state, recipient_id, d, ctx.protocol, pending=shared.pending)
     return {
         **context,
         "addressed_to": addressed_to(d, ctx.protocol, recipient_id, role),
+        **shared.facts,
         **_facts(state, recipient_id, ctx),
         "notice": notice.value,
         "state": state,
@@ -205,6 +232,16 @@ def _view_model(notice: Notice, context: dict[str, Any], state: ItemState, recip
 
 
 def _facts(state: ItemState, recipient_id: int, ctx: RenderContext) -> dict[str, Any]:
+    """What an item text may say about its reader, true at this moment (`_state_facts`: about the item)."""
+    shared = _shared(state, ctx)
+    return {
+        "my_candidates": [c.to_dict() for c in shared.suggestions.get(recipient_id, ())],
+        "asked_here": recipient_id in shared.asked_here,
+        "is_state_contact": ctx.directory.index.network_role(recipient_id, Role.STATE_CONTACT) is not None,
+    }
+
+
+def _state_facts(state: ItemState, ctx: RenderContext) -> dict[str, Any]:
     """What every item text may say, true at this moment, in the protocol's words."""
     d, protocol = ctx.directory, ctx.protocol
     training = protocol.training
@@ -212,8 +249,8 @@ def _facts(state: ItemState, recipient_id: int, ctx: RenderContext) -> dict[str,
     sequence = training.sequence if training is not None and state.kind is ItemKind.TRAINING else ()
     names = [s.name for s in sequence]
     later = sequence[names.index(state.tier) + 1:] if state.tier in names else ()
-    mine = next((s.candidates for s in state.suggestions if s.person_id == recipient_id), ())
     asked_now = [a.person_id for a in state.asked if a.stage == state.tier]
+    declined = set(state.declined)
     last = training.last_resort if training is not None else None
     return {
         "at_pick": _at_pick(protocol, state),
@@ -223,15 +260,13 @@ def _facts(state: ItemState, recipient_id: int, ctx: RenderContext) -> dict[str,
         "later_stage_labels": [s.label for s in later],
         "all_stage_labels": [s.label for s in sequence] if sequence else (
             [s.label for s in training.sequence] if training else []),
-        "my_candidates": [c.to_dict() for c in mine],
-        "asked_now": [{"id": p, "declined": p in state.declined} for p in dict.fromkeys(asked_now)],
+        "asked_now": [{"id": p, "declined": p in declined} for p in dict.fromkeys(asked_now)],
         "asked_later": list(state.next_asked),
         "holders": list(state.holders),
         "shared": state.shared,
         "told": list(state.referred_to),
         "told_as": protocol.audience(last.notify).singular if last is not None and last.notify else "",
         "allocation_label": training.allocation.label if training else "",
-        "is_state_contact": d.index.network_role(recipient_id, Role.STATE_CONTACT) is not None,
         "converted_from_label": protocol.kind_label(ItemKind(state.converted_from)) if state.converted_from else "",
         **_report_facts(state, ctx),
     }
@@ -264,7 +299,7 @@ def status_words(state: ItemState, ctx: RenderContext) -> str:
 def notice(notice: Notice, context: dict[str, Any], *, state: ItemState, recipient_id: int,
            ctx: RenderContext, permalink: str | None = None) -> dict[str, Any]:
     """A notice as a chat.postMessage body: {"text": fallback, "blocks": [...]}."""
-    context = {**common_context(state, ctx), **context, "permalink": permalink}
+    context = {**_shared(state, ctx).common, **context, "permalink": permalink}
     model = _view_model(notice, context, state, recipient_id, ctx)
     return _message(model)
 
@@ -272,7 +307,7 @@ def notice(notice: Notice, context: dict[str, Any], *, state: ItemState, recipie
 def card(notice: Notice, *, state: ItemState, recipient_id: int, ctx: RenderContext,
          permalink: str | None = None) -> dict[str, Any]:
     """A card re-rendered from the item's current state (for chat.update)."""
-    context = {**common_context(state, ctx), "permalink": permalink}
+    context = {**_shared(state, ctx).common, "permalink": permalink}
     model = _view_model(notice, context, state, recipient_id, ctx)
     model["refresh"] = True
     return _message(model)

@@ -8,7 +8,7 @@ through the `store.items` and `store.outbox` repositories.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,9 +52,20 @@ class SweepStats:
     refused: int = 0
 
 
+@dataclass
+class _Outgoing:
+    """What one decision sends: outbox rows (`outbox.new_row`) and new cards (key, recipient), written at the end
+    of `_apply` in one statement per table."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[tuple[str, int]] = field(default_factory=list)
+
+
 class Service:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # more messages than this go as one row the dispatcher expands (`CSTBOT_FANOUT_THRESHOLD`)
+        self.fanout_threshold = getattr(deps.settings, "cstbot_fanout_threshold", outbox.FANOUT_THRESHOLD)
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -233,20 +244,25 @@ class Service:
         ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
         existing_keys = {card.key for card in existing}
         permalink = (row.source or {}).get("permalink")
+        out = _Outgoing()
         for notice in decision.notices:
             if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
                 continue  # a sticky card (the asker's status) is edited below instead of posted again
-            self._notify(session, row.id, state, notice, ctx, now, permalink, actor_id=actor_id)
+            self._notify(session, out, row.id, state, notice, ctx, now, permalink, actor_id=actor_id)
         for card in existing:  # every earlier message about the item shows the new state
-            self._refresh_card(session, card, state, ctx, now, permalink)
+            self._refresh_card(out, card, state, ctx, now, permalink)
+        # One INSERT per table whatever the number of recipients; past the fan-out threshold the messages go
+        # as one "ask these N" row the dispatcher expands, so the request answers in the same time.
+        repo.add_cards(session=session, item_id=row.id, cards=out.cards, now=now)
+        outbox.enqueue_all(out.rows, session=session, now=now, item_id=row.id, threshold=self.fanout_threshold)
         return state
 
-    def _notify(self, session: Session, item_id: int, state: ItemState, notice: Notify, ctx, now: datetime,
-                permalink: str | None = None, actor_id: int | None = None):
-        """One notice as a DM. It waits for the recipient's working hours unless the protocol delivers the item's
-        urgency at once, or the recipient is the one who just acted (they are at work: the answer to their click
-        or form goes now). A reminder carries *Remind me tomorrow* and is dropped at dispatch if the step it is
-        about is over by then."""
+    def _notify(self, session: Session, out: _Outgoing, item_id: int, state: ItemState, notice: Notify, ctx,
+                now: datetime, permalink: str | None = None, actor_id: int | None = None):
+        """One notice as a DM (a row in `out`). It waits for the recipient's working hours unless the protocol
+        delivers the item's urgency at once, or the recipient is the one who just acted (they are at work: the
+        answer to their click or form goes now). A reminder carries *Remind me tomorrow* (its block names its own
+        row, so it is written here directly) and is dropped at dispatch if the step it is about is over by then."""
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
         message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
@@ -254,7 +270,7 @@ class Service:
         payload: dict[str, Any] = {"text": message["text"], "blocks": message["blocks"]}
         if cards.is_card(notice.template):
             key = cards.card_key(notice.template, notice.recipient_id)
-            repo.add_card(session=session, item_id=item_id, key=key, recipient_id=notice.recipient_id, now=now)
+            out.cards.append((key, notice.recipient_id))
             payload[outbox.CARD_META] = {"item_id": item_id, "key": key, "notice": notice.template.value}
         at_once = ctx.protocol.delivery.urgent(state.urgency) or notice.recipient_id == actor_id
         held_until = hours.hold(ctx.protocol, recipient, now, at_once=at_once)
@@ -264,27 +280,25 @@ class Service:
             reminders.enqueue_reminder(session, person=recipient, payload=payload, now=now, held_until=held_until,
                                        check_key=checks.item_key(item_id, deadline), item_id=item_id)
             return
-        self._send_dm(session, recipient, payload, item_id, now, what=notice.template.value, held_until=held_until)
+        self._send_dm(out, recipient, payload, item_id, now, what=notice.template.value, held_until=held_until)
 
-    def _refresh_card(self, session: Session, card: ItemCard, state: ItemState, ctx, now: datetime,
+    def _refresh_card(self, out: _Outgoing, card: ItemCard, state: ItemState, ctx, now: datetime,
                       permalink: str | None = None) -> None:
         notice = cards.card_notice(card.key)
         message = cards.card(notice, state=state, recipient_id=card.recipient_id, ctx=ctx, permalink=permalink)
         payload = {"text": message["text"], "blocks": message["blocks"],
                    outbox.CARD_META: {"item_id": card.item_id, "key": card.key}}
-        outbox.enqueue(session=session, method="chat.update", payload=payload, now=now, item_id=card.item_id)
+        out.rows.append(outbox.new_row(method="chat.update", payload=payload, item_id=card.item_id))
 
-    def _send_dm(self, session: Session, recipient: Person | None, payload: dict, item_id: int | None,
+    def _send_dm(self, out: _Outgoing, recipient: Person | None, payload: dict, item_id: int | None,
                  now: datetime, *, what: str, held_until: datetime | None = None) -> None:
         if recipient is None or not recipient.slack_id:
             # Nobody to deliver to: keep the row, failed, so admins see it instead of it vanishing.
-            row = outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now,
-                                 item_id=item_id)
             who = recipient.label if recipient else "an unknown person"
-            outbox.mark_failed(session=session, row=row,
-                               error=f"{who} has no Slack account in the roster; {what} not delivered")
+            out.rows.append(outbox.new_row(method="chat.postMessage", payload=payload, item_id=item_id,
+                                           failed=f"{who} has no Slack account in the roster; {what} not delivered"))
             log.warning("item %s: %s has no Slack id; %s kept as failed delivery", item_id, who, what)
             return
         payload["channel"] = recipient.slack_id  # a user id posts to the person's DM with the app
-        outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now, item_id=item_id,
-                       held_until=held_until)
+        out.rows.append(outbox.new_row(method="chat.postMessage", payload=payload, item_id=item_id,
+                                       held_until=held_until))
