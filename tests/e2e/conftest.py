@@ -105,7 +105,8 @@ class AppEnv:
             total.failed += stats.failed
             total.deferred += stats.deferred
             total.dropped += stats.dropped
-            if not (stats.sent or stats.dropped):
+            total.expanded += stats.expanded
+            if not (stats.sent or stats.dropped or stats.expanded):
                 break
         return total
 
