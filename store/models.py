@@ -355,6 +355,14 @@ class Outbox(SQLModel, table=True):
     check_key: str | None = Field(default=None, max_length=255)
 
 
+class OutboxPause(SQLModel, table=True):
+    """Until when a Slack method waits after a 429 (Retry-After), honoured by every dispatcher process."""
+
+    __tablename__ = "outbox_pause"
+    method: str = Field(primary_key=True, max_length=60)
+    until: datetime = Field(sa_type=UTCDateTime)
+
+
 class SlackDmChannel(SQLModel, table=True):
     """The app's DM channel (D...) with a Slack user, as Slack answered a post to the user's id.
 

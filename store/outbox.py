@@ -11,6 +11,7 @@ number of dispatchers can run; SQLite serialises writers, so run one there.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from store.models import Outbox, SlackDmChannel
+from store.models import Outbox, OutboxPause, SlackDmChannel
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # A claim lasts this long unless renewed. A live dispatcher renews its claims every few seconds (a heartbeat),
@@ -227,12 +228,16 @@ def claim(
     now: datetime,
     limit: int = 50,
     lease: timedelta = DEFAULT_LEASE,
+    skip_methods: Collection[str] = (),
 ) -> list[Outbox]:
-    """Claim up to `limit` due rows, oldest first, for `worker`. Commits the claim."""
+    """Claim up to `limit` due rows, oldest first, for `worker`, leaving out `skip_methods` (paused). Commits
+    the claim."""
     due = or_(
         (Outbox.status == PENDING) & (Outbox.next_attempt_at <= now),
         (Outbox.status == SENDING) & (Outbox.claimed_at <= now - lease),  # a dispatcher died mid-send
     )
+    if skip_methods:
+        due = due & Outbox.method.not_in(list(skip_methods))
     stmt = select(Outbox).where(due).order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)
     rows = list(session.exec(stmt))
     for row in rows:
@@ -242,6 +247,27 @@ def claim(
         row.attempts += 1
     session.commit()
     return rows
+
+
+def pause(*, session: Session, method: str, until: datetime) -> None:
+    """Record that `method` waits until `until` (Slack's Retry-After), for every dispatcher; a later pause
+    already recorded stands."""
+    table = OutboxPause.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(table).values(method=method, until=until)
+        stmt = stmt.on_conflict_do_update(index_elements=["method"],
+                                          set_={"until": func.greatest(table.c.until, stmt.excluded.until)})
+    else:
+        stmt = sqlite.insert(table).values(method=method, until=until)
+        stmt = stmt.on_conflict_do_update(index_elements=["method"],
+                                          set_={"until": func.max(table.c.until, stmt.excluded.until)})
+    session.execute(stmt)
+
+
+def pauses(*, session: Session, now: datetime) -> dict[str, datetime]:
+    """The methods waiting out a 429 now, and until when."""
+    rows = session.exec(select(OutboxPause).where(OutboxPause.until > now)).all()
+    return {row.method: row.until for row in rows}
 
 
 def renew(*, session: Session, worker: str, now: datetime) -> int:

@@ -302,26 +302,38 @@ class Dispatcher:
         is sent in order, oldest first, so an item's earlier messages are settled before its later ones, and
         up to `lanes` lanes are sent at the same time (Slack answers in ~100 ms: one at a time, a worker would
         send 10 messages a second)."""
-        with session_scope(self.engine, write=True) as session:
-            rows = repo.claim(session=session, worker=self.worker, now=self.clock(), limit=self.batch,
-                              lease=self.lease)
-            by_item: dict[object, list[int]] = {}
-            for row in rows:
-                by_item.setdefault(row.item_id if row.item_id is not None else ("row", row.id), []).append(row.id)
+        lanes = self._claim(self.batch)
         stats = DispatchStats()
-        if not by_item:
+        if not lanes:
             return stats
         self._history = _History()  # histories are read at most once per channel and batch
         with Heartbeat(self.renew_claims, self.heartbeat_every) as self.heartbeat:
             try:
-                if self.lanes <= 1 or len(by_item) == 1:
-                    for lane in by_item.values():
+                if self.lanes <= 1 or len(lanes) == 1:
+                    for lane in lanes:
                         self._lane(lane, stats)
                 else:
-                    self._lanes(list(by_item.values()), stats)
+                    self._lanes(lanes, stats)
             finally:
                 self.heartbeat = None
         return stats
+
+    def _claim(self, limit: int) -> list[list[int]]:
+        """Claim up to `limit` due rows, split into lanes, one per item (a row without an item is a lane of its
+        own), each oldest first. Rows of a method waiting out a 429 (met here or by another dispatcher: the pause
+        is kept in the database) are left where they are."""
+        now = self.clock()
+        with session_scope(self.engine, write=True) as session:
+            for method, until in repo.pauses(session=session, now=now).items():
+                if until > self._paused.get(method, now):
+                    self._paused[method] = until
+            paused = [m for m, until in self._paused.items() if until > now]
+            rows = repo.claim(session=session, worker=self.worker, now=now, limit=limit, lease=self.lease,
+                              skip_methods=paused)
+            by_item: dict[object, list[int]] = {}
+            for row in rows:
+                by_item.setdefault(row.item_id if row.item_id is not None else ("row", row.id), []).append(row.id)
+        return list(by_item.values())
 
     def _lane(self, row_ids: list[int], stats: DispatchStats) -> DispatchStats:
         for row_id in row_ids:
@@ -653,8 +665,10 @@ class Dispatcher:
         if status == 429:
             retry_after = _retry_after(exc.response.headers)
             until = now + timedelta(seconds=retry_after)
-            self._paused[row.method] = until
-            log.warning("outbox: %s rate limited for %ss", row.method, retry_after)
+            if self._paused.get(row.method, now) <= now:  # once per pause, not once per call that met it
+                log.warning("outbox: %s rate limited for %ss", row.method, retry_after)
+            self._paused[row.method] = max(until, self._paused.get(row.method, until))
+            repo.pause(session=session, method=row.method, until=until)  # every dispatcher waits, not only this one
             self._defer(session, row, until, f"rate limited (Retry-After {retry_after}s)", stats)
         elif error in PERMANENT_ERRORS:
             self._fail(session, row, f"Slack refused {row.method}: {error}", stats)

@@ -162,6 +162,16 @@ class _RateLimit:
     calls: deque[float] = field(default_factory=deque)
 
 
+@dataclass
+class _TokenBucket:
+    """`per_second` calls a second on average, `burst` at once after a quiet spell."""
+
+    per_second: float
+    burst: float
+    tokens: float
+    at: float
+
+
 class SlackStandIn:
     """Local HTTP server answering like the Slack Web API and recording every call.
 
@@ -201,7 +211,7 @@ class SlackStandIn:
         self._latency = latency
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._chaos: dict[str, _Chaos] = {}
-        self._rate_limits: dict[str, _RateLimit] = {}
+        self._rate_limits: dict[str, _RateLimit | _TokenBucket] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -386,13 +396,20 @@ class SlackStandIn:
             self._chaos.clear()
             self._rate_limits.clear()
 
-    def rate_limit(self, method: str, per_minute: int | None) -> None:
+    def rate_limit(self, method: str, per_minute: int | None = None, *, per_second: float | None = None,
+                   burst: float | None = None) -> None:
         """Answer ``method`` with 429 and ``Retry-After`` once more than ``per_minute`` calls came in the last
-        60 s, like Slack's per-method tiers (``None`` removes the limit). Refused calls do not count."""
+        60 s, like Slack's per-method tiers (``None`` removes the limit). Refused calls do not count.
+
+        ``per_second`` instead: a token bucket refilled at that rate and holding ``burst`` calls (default one
+        second's worth): an even pace with no minute-long burst at the start, for measuring how close a sender
+        stays to the allowed rate. Retry-After is whole seconds, as Slack sends it (at least 1)."""
         with self._lock:
-            if per_minute is None:
-                self._rate_limits.pop(method, None)
-            else:
+            self._rate_limits.pop(method, None)
+            if per_second is not None:
+                size = float(burst if burst is not None else per_second)
+                self._rate_limits[method] = _TokenBucket(per_second, size, size, time.monotonic())
+            elif per_minute is not None:
                 self._rate_limits[method] = _RateLimit(per_minute)
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
@@ -460,7 +477,15 @@ class SlackStandIn:
     def _draw_fault(self, route: str) -> _Fault | None:
         """A fault from :meth:`rate_limit` or :meth:`chaos`, or None. Called with the lock held."""
         limit = self._rate_limits.get(route)
-        if limit is not None:
+        if isinstance(limit, _TokenBucket):
+            now = time.monotonic()
+            limit.tokens = min(limit.burst, limit.tokens + (now - limit.at) * limit.per_second)
+            limit.at = now
+            if limit.tokens < 1:
+                wait = max(1, math.ceil((1 - limit.tokens) / limit.per_second))
+                return _Fault("status", status=429, retry_after=wait)
+            limit.tokens -= 1
+        elif limit is not None:
             now = time.monotonic()
             while limit.calls and limit.calls[0] <= now - 60:
                 limit.calls.popleft()
