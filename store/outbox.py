@@ -386,19 +386,15 @@ def dm_channel(*, session: Session, user_id: str) -> str | None:
 
 
 def remember_dm_channel(*, session: Session, user_id: str, channel_id: str, now: datetime) -> None:
-    """Keep the DM channel id Slack answered for a post to `user_id` (history lookups need the D... id)."""
-    row = session.get(SlackDmChannel, user_id)
-    if row is not None:
-        if row.channel_id != channel_id:
-            row.channel_id, row.updated_at = channel_id, now
-            session.add(row)
-        return
-    try:
-        with session.begin_nested():  # two dispatchers learning the same DM at once: the second is a no-op
-            session.add(SlackDmChannel(user_id=user_id, channel_id=channel_id, updated_at=now))
-            session.flush()
-    except IntegrityError:
-        pass
+    """Keep the DM channel id Slack answered for a post to `user_id` (history lookups need the D... id). One
+    statement (an upsert): the dispatcher calls this for every message it sends to a person."""
+    table = SlackDmChannel.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(user_id=user_id, channel_id=channel_id, updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id"],
+                                      set_={"channel_id": stmt.excluded.channel_id, "updated_at": now},
+                                      where=table.c.channel_id != stmt.excluded.channel_id)
+    session.execute(stmt)
 
 
 def failed_rows(*, session: Session, limit: int = 50) -> list[Outbox]:

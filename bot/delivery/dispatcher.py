@@ -42,7 +42,7 @@ import logging
 import threading
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -364,6 +364,10 @@ class Dispatcher:
     def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
         log.info("outbox dispatcher %s started", self.worker)
         health = _Health(self.worker, self.clock)
+        if self.lanes > 1:
+            self._stream(stop, idle_seconds, health)
+            log.info("outbox dispatcher %s stopped", self.worker)
+            return
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -375,6 +379,45 @@ class Dispatcher:
             if not busy:
                 stop.wait(idle_seconds)
         log.info("outbox dispatcher %s stopped", self.worker)
+
+    def _stream(self, stop: threading.Event, idle_seconds: float, health: _Health) -> None:
+        """`lanes` lanes at a time, a new one claimed as soon as one ends (rather than batch after batch: a call
+        that hangs until the client's timeout holds its own lane, not the 49 other rows of its batch). An item's
+        rows stay in order as between dispatchers: a row waits while an earlier one of its item is unsettled."""
+        running: set[Future] = set()
+        with ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="cstbot-outbox") as pool, \
+                Heartbeat(self.renew_claims, self.heartbeat_every) as self.heartbeat:
+            try:
+                while not stop.is_set():
+                    claimed: list[list[int]] = []
+                    if len(running) < self.lanes:
+                        try:
+                            claimed = self._claim(self.lanes - len(running))
+                        except Exception as exc:  # the database is away: logged once, tried again
+                            health.failed(exc)
+                        else:
+                            health.ok()
+                        if claimed:
+                            self._history = _History()  # a history read serves the rows claimed with it only
+                    for lane in claimed:
+                        running.add(pool.submit(self._lane, lane, DispatchStats()))
+                    wait_for = self._idle(idle_seconds)
+                    if not running:
+                        stop.wait(wait_for)
+                        continue
+                    done, running = wait(running, timeout=wait_for, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        if future.exception() is not None:
+                            health.failed(future.exception())
+            finally:
+                wait(running)
+                self.heartbeat = None
+
+    def _idle(self, idle_seconds: float) -> float:
+        """How long to wait for work: `idle_seconds`, or less when a rate-limit pause ends sooner."""
+        now = self.clock()
+        ends = [(until - now).total_seconds() for until in self._paused.values() if until > now]
+        return min([idle_seconds, *[e + 0.01 for e in ends]])
 
     # --- one row ---------------------------------------------------------------------------------------
 
