@@ -215,6 +215,9 @@ def report(r: dict) -> None:
           f"{r['timeouts']} timeouts; {r['found']} rows found in history after a timeout (not sent again); "
           f"{r['failed']} rows failed; {r['errors_logged']} ERROR log lines")
     print(f"  targets: 0 lost, 0 duplicates, efficiency >= {EFFICIENCY_TARGET:.0%}: {'MET' if ok else 'NOT MET'}")
+    if r["r429"] == 0:
+        print("  no call met the rate limit: the workers never reached the allowed rate (they were the bottleneck, "
+              "not Slack's limit)")
 
 
 def main(argv: list[str] | None = None) -> int:
