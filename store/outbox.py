@@ -157,10 +157,13 @@ def _insert_skipping_duplicates(session: Session, table):
 
 
 def enqueue_fanout(rows: list[dict[str, Any]], *, session: Session, now: datetime,
-                   item_id: int | None = None) -> Outbox:
+                   item_id: int | None = None, render: dict[str, Any] | None = None) -> Outbox:
     """One "ask these N" row carrying `rows` (`new_row`), which the dispatcher expands into N outbox rows
-    (`expand`). The caller's transaction writes one row whatever N is."""
-    row = Outbox(method=FANOUT, payload={"rows": rows}, item_id=item_id, status=PENDING, next_attempt_at=now,
+    (`expand`). The caller's transaction writes one row whatever N is. `render`: instead of rows, what the
+    dispatcher's renderer turns into them (an item's notices, `bot.items.service.Service.render_fan_out`), so
+    the caller does not even render the N messages."""
+    payload: dict[str, Any] = {"render": render} if render is not None else {"rows": rows}
+    row = Outbox(method=FANOUT, payload=payload, item_id=item_id, status=PENDING, next_attempt_at=now,
                  created_at=now)
     session.add(row)
     return row
@@ -183,16 +186,18 @@ def fanout_key(fanout_id: int, index: int) -> str:
 
 @dataclass(frozen=True)
 class Fanout:
-    """A fan-out row's rows, read once for its expansion."""
+    """A fan-out row's rows, read once for its expansion (`render`: what a renderer turns into them)."""
 
     id: int
     item_id: int | None
     created_at: datetime
     rows: list[dict[str, Any]]
+    render: dict[str, Any] | None = None
 
 
 def fanout_rows(row: Outbox) -> Fanout:
-    return Fanout(row.id, row.item_id, row.created_at, list(row.payload.get("rows") or []))
+    return Fanout(row.id, row.item_id, row.created_at, list(row.payload.get("rows") or []),
+                  row.payload.get("render"))
 
 
 def holds(*, session: Session, row_id: int, worker: str, now: datetime) -> bool:

@@ -43,7 +43,7 @@ import threading
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -289,6 +289,8 @@ class Dispatcher:
     heartbeat_every: float = 3.0  # seconds; well inside the lease
     lanes: int = 1  # items sent at the same time (`cstbot worker`: WORKER_LANES)
     expand_chunk: int = 1000  # rows of a fan-out written per transaction
+    # Renders an item's fan-out ("ask these N" notices) into outbox rows: bot.items.service.Service.render_fan_out
+    expander: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     _paused: dict[str, datetime] = field(default_factory=dict)
     _failing: dict[str, datetime] = field(default_factory=dict)  # method -> last retryable failure
     _hurried: dict[str, datetime] = field(default_factory=dict)  # method -> last time its waiting rows were hurried
@@ -471,6 +473,11 @@ class Dispatcher:
         """Write a fan-out row's rows, `expand_chunk` per transaction while the claim holds, then mark it sent.
         A dispatcher that dies half way leaves the rows written so far; whoever claims the fan-out next writes
         them all again and their delivery keys skip the ones already there: none lost, none twice."""
+        if fanout.render is not None:
+            rows = self._render(row_id, fanout, stats)
+            if rows is None:
+                return
+            fanout = replace(fanout, rows=rows)
         for start in range(0, len(fanout.rows), self.expand_chunk):
             with session_scope(self.engine, write=True) as session:
                 if not repo.holds(session=session, row_id=row_id, worker=self.worker, now=self.clock()):
@@ -483,6 +490,22 @@ class Dispatcher:
             repo.mark_sent(session=session, row=row, now=self.clock(), result={"expanded": len(fanout.rows)})
         stats.expanded += len(fanout.rows)
         log.info("outbox row %s: fan-out written as %d rows", row_id, len(fanout.rows))
+
+    def _render(self, row_id: int, fanout: repo.Fanout, stats: DispatchStats) -> list[dict[str, Any]] | None:
+        """A fan-out's rows from its notices (`expander`), rendered in the same order every time, so that a second
+        expansion gives each row the same delivery key. A failure is retried with backoff, then failed visibly."""
+        try:
+            if self.expander is None:
+                raise RuntimeError("this dispatcher has no renderer for an item's fan-out")
+            return self.expander(fanout.render or {})
+        except Exception as exc:  # a bug or a missing protocol: the row shows on the admins' Home, not a crash loop
+            log.exception("outbox row %s: could not render the fan-out", row_id)
+            with session_scope(self.engine, write=True) as session:
+                row = self._held(session, row_id)
+                if row is not None:
+                    self._retry_or_fail(session, row, self.clock(),
+                                        f"could not render the fan-out: {type(exc).__name__}", stats)
+            return None
 
     def _held(self, session: Session, row_id: int) -> Outbox | None:
         return repo.held(session=session, row_id=row_id, worker=self.worker)

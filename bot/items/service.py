@@ -244,37 +244,89 @@ class Service:
         ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
         existing_keys = {card.key for card in existing}
         permalink = (row.source or {}).get("permalink")
+        notices = [n for n in decision.notices
+                   if not (cards.is_card(n.template) and cards.card_key(n.template, n.recipient_id) in existing_keys)]
+        # (a sticky card, the asker's status, is edited with the other existing cards instead of posted again)
+        if len(notices) + len(existing) > self.fanout_threshold:
+            self._fan_out(session, row.id, state, notices, existing, permalink, now, ctx=ctx, actor_id=actor_id)
+            return state
         out = _Outgoing()
-        for notice in decision.notices:
-            if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
-                continue  # a sticky card (the asker's status) is edited below instead of posted again
+        for notice in notices:
             self._notify(session, out, row.id, state, notice, ctx, now, permalink, actor_id=actor_id)
         for card in existing:  # every earlier message about the item shows the new state
             self._refresh_card(out, card, state, ctx, now, permalink)
-        # One INSERT per table whatever the number of recipients; past the fan-out threshold the messages go
-        # as one "ask these N" row the dispatcher expands, so the request answers in the same time.
+        # One INSERT per table whatever the number of recipients.
         repo.add_cards(session=session, item_id=row.id, cards=out.cards, now=now)
-        outbox.enqueue_all(out.rows, session=session, now=now, item_id=row.id, threshold=self.fanout_threshold)
+        outbox.enqueue_many(out.rows, session=session, now=now)
         return state
 
-    def _notify(self, session: Session, out: _Outgoing, item_id: int, state: ItemState, notice: Notify, ctx,
-                now: datetime, permalink: str | None = None, actor_id: int | None = None):
+    def _fan_out(self, session: Session, item_id: int, state: ItemState, notices: list[Notify],
+                 existing: list[ItemCard], permalink: str | None, now: datetime, *, ctx,
+                 actor_id: int | None) -> None:
+        """More messages than the fan-out threshold (a training request passed to every facilitator): the cards
+        and one "ask these N" outbox row naming the notices, written now; the dispatcher renders them and writes
+        the N rows (`render_fan_out`), so the request costs the same whatever N is. The row carries the actor, so
+        each recipient's working-hours hold is worked out when it is expanded. A reminder (it names its own row in
+        its *Remind me tomorrow* block) is written here directly, as `_notify` writes it outside a fan-out."""
+        specs, new_cards = [], []
+        direct = _Outgoing()
+        for notice in notices:
+            if notice.template is Notice.REMINDER:
+                self._notify(session, direct, item_id, state, notice, ctx, now, permalink, actor_id=actor_id)
+                continue
+            key = cards.card_key(notice.template, notice.recipient_id) if cards.is_card(notice.template) else None
+            if key is not None:
+                new_cards.append((key, notice.recipient_id))
+            specs.append({"notice": notice.template.value, "recipient_id": notice.recipient_id,
+                          "context": dict(notice.context), "key": key})
+        repo.add_cards(session=session, item_id=item_id, cards=new_cards + direct.cards, now=now)
+        outbox.enqueue_many(direct.rows, session=session, now=now)
+        outbox.enqueue_fanout([], session=session, now=now, item_id=item_id, render={
+            "item_id": item_id, "state": state.to_dict(), "permalink": permalink, "notices": specs,
+            "actor_id": actor_id,
+            "refresh": [{"key": c.key, "recipient_id": c.recipient_id} for c in existing],
+        })
+
+    def render_fan_out(self, spec: dict[str, Any]) -> list[dict[str, Any]]:
+        """The outbox rows (`outbox.new_row`) of a fan-out written by `_fan_out`: each notice rendered for its
+        recipient and each existing card refreshed, from the item's state when it was decided (later changes
+        edit the cards as usual). The dispatcher calls this when it expands the row."""
+        state = ItemState.from_dict(spec["state"])
+        with self.deps.session() as session:
+            directory = self.directory(session)
+        protocol = self.deps.protocols.get(state.protocol_version)
+        ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
+        item_id, permalink, now = spec["item_id"], spec.get("permalink"), self.deps.now()
+        actor_id = spec.get("actor_id")
+        out = _Outgoing()
+        for n in spec["notices"]:
+            notice = Notify(n["recipient_id"], Notice(n["notice"]), n.get("context") or {})
+            self._notify(None, out, item_id, state, notice, ctx, now, permalink, actor_id=actor_id, key=n.get("key"))
+        for c in spec.get("refresh") or []:
+            card = ItemCard(item_id=item_id, key=c["key"], recipient_id=c["recipient_id"])
+            self._refresh_card(out, card, state, ctx, now, permalink)
+        return out.rows
+
+    def _notify(self, session: Session | None, out: _Outgoing, item_id: int, state: ItemState, notice: Notify,
+                ctx, now: datetime, permalink: str | None = None, actor_id: int | None = None, *,
+                key: str | None = None):
         """One notice as a DM (a row in `out`). It waits for the recipient's working hours unless the protocol
         delivers the item's urgency at once, or the recipient is the one who just acted (they are at work: the
         answer to their click or form goes now). A reminder carries *Remind me tomorrow* (its block names its own
-        row, so it is written here directly) and is dropped at dispatch if the step it is about is over by then."""
+        row, so it is written here directly, in `session`) and is dropped at dispatch if the step it is about is
+        over by then. `session` is None only when a fan-out is expanded, which holds no reminder (`_fan_out`)."""
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
         message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
                                permalink=permalink)
         payload: dict[str, Any] = {"text": message["text"], "blocks": message["blocks"]}
         if cards.is_card(notice.template):
-            key = cards.card_key(notice.template, notice.recipient_id)
+            key = key or cards.card_key(notice.template, notice.recipient_id)
             out.cards.append((key, notice.recipient_id))
             payload[outbox.CARD_META] = {"item_id": item_id, "key": key, "notice": notice.template.value}
         at_once = ctx.protocol.delivery.urgent(state.urgency) or notice.recipient_id == actor_id
         held_until = hours.hold(ctx.protocol, recipient, now, at_once=at_once)
-        if notice.template is Notice.REMINDER and recipient is not None and recipient.slack_id:
+        if notice.template is Notice.REMINDER and recipient is not None and recipient.slack_id and session is not None:
             payload["channel"] = recipient.slack_id
             deadline = state.deadline_at.isoformat() if state.deadline_at else None
             reminders.enqueue_reminder(session, person=recipient, payload=payload, now=now, held_until=held_until,
@@ -302,3 +354,8 @@ class Service:
         payload["channel"] = recipient.slack_id  # a user id posts to the person's DM with the app
         out.rows.append(outbox.new_row(method="chat.postMessage", payload=payload, item_id=item_id,
                                        held_until=held_until))
+
+
+def fan_out_renderer(deps: Deps):
+    """The dispatcher's `expander`: an item's fan-out rendered into its outbox rows."""
+    return lambda spec: Service(deps).render_fan_out(spec)

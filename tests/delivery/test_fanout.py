@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -165,3 +166,22 @@ def test_a_fanout_waits_for_its_items_earlier_messages(engine, slack, client, cl
     drain(dispatcher)
     texts = [m["text"] for m in slack.messages()]
     assert texts[0] == "first" and len(texts) == 1 + len(USERS)
+
+
+def test_a_fanout_that_cannot_be_rendered_is_retried_then_shown_failed(engine, slack, client, clock) -> None:
+    with Session(engine) as session:
+        repo.enqueue_fanout([], session=session, now=clock(), render={"notices": []})
+        session.commit()
+
+    def broken(spec):
+        raise KeyError("state")
+
+    dispatcher = Dispatcher(engine=engine, client=client, clock=clock, worker="d1", expander=broken,
+                            give_up_after=timedelta(minutes=1))
+    assert dispatcher.run_once().retried == 1
+    (row,) = outbox_rows(engine)
+    assert row.status == repo.PENDING and row.last_error == "could not render the fan-out: KeyError"
+    clock.advance(minutes=2)
+    assert dispatcher.run_once().failed == 1
+    assert outbox_rows(engine)[0].status == repo.FAILED  # on the admins' Home tab, not lost in a crash loop
+    assert not slack.calls

@@ -55,8 +55,9 @@ def test_past_the_threshold_one_row_is_written_and_the_dispatcher_sends_the_same
     app_env.deps.settings.cstbot_fanout_threshold = 1
     with freeze_time(MONDAY_10AM):
         counted, written = pass_on(app_env)
-        assert [r.method for r in written] == [outbox.FANOUT]
-        asked = len(written[0].payload["rows"])
+        assert [r.method for r in written] == [outbox.FANOUT]  # nothing rendered in the request: notices only
+        spec = written[0].payload["render"]
+        asked = len(spec["notices"]) + len(spec["refresh"])
         assert asked >= 3
         stats = app_env.deliver()
         assert stats.expanded == asked
