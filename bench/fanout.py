@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -49,7 +50,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from bench.faults import BOT_TOKEN, SECRET, Database, Proc  # noqa: E402
+from bench.faults import BOT_TOKEN, SECRET, Database, Proc, _stop  # noqa: E402
 from bot.delivery.dispatcher import METADATA_EVENT  # noqa: E402
 from bot.demo.standin import SlackStandIn  # noqa: E402
 from store import outbox  # noqa: E402
@@ -235,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is None:
         args.limit = 3 * args.recipients / args.rate + 120
     counts = [int(x) for x in args.dispatchers.split(",") if x.strip()]
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stopped: the workers stop and the database is dropped
+        signal.signal(sig, _stop)
     print(f"fanout: one reminder to {args.recipients:,} recipients; chat.postMessage limited to {args.rate:.0f}/s "
           f"(burst {args.burst or args.rate:.0f}); {args.faults:.1%} of calls 500 or hung past the "
           f"{CLIENT_TIMEOUT:.0f} s "
