@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -13,8 +14,10 @@ from sqlmodel import Session
 
 from bot.settings import Settings
 from routing.protocol import ProtocolBook
-from store.db import session_scope
+from store.db import run_transaction, session_scope
 from store.directory import DirectoryCache
+
+T = TypeVar("T")
 
 
 def _utcnow() -> datetime:
@@ -35,6 +38,11 @@ class Deps:
         """A transaction; `write=True` when it will write (SQLite then takes its write lock up front)."""
         with session_scope(self.engine, write=write) as s:
             yield s
+
+    def transaction(self, work: Callable[[Session], T], *, write: bool = False) -> T:
+        """`work(session)` in one transaction, run again once on a new connection if the database dropped the
+        connection before the COMMIT (`store.db.run_transaction`)."""
+        return run_transaction(self.engine, work, write=write)
 
     def now(self) -> datetime:
         return self.clock()

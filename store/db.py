@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import select
 import threading
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger(__name__)
+
 WRITE_OPTION = "cstbot_write"
+T = TypeVar("T")
 
 
-def make_engine(url: str, **kw) -> Engine:
+def make_engine(url: str, *, check_on_checkout: bool = True, **kw) -> Engine:
     """Build an engine. SQLite gets foreign keys enforced, WAL and a busy timeout (one writer at a time).
+
+    PostgreSQL: no `SELECT 1` pre-ping on every checkout (a round trip per transaction). A pooled connection
+    the server dropped (a terminated backend, a restart) has told its socket so: at checkout, a socket with
+    something to read while idle, or closed, is discarded and another connection taken, at no round trip
+    (`check_on_checkout`). A drop this does not see (the network, or a drop during the transaction) fails the
+    transaction with a disconnect, which `run_transaction` runs again once on a new connection.
 
     Bound parameters are kept out of error messages: they hold what people wrote (questions, coaching notes),
     which must not reach the logs."""
@@ -49,8 +62,50 @@ def make_engine(url: str, **kw) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    kw.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kw)
+    engine = create_engine(url, **kw)
+    if check_on_checkout:
+        event.listen(engine, "checkout", _dropped_while_idle)
+    return engine
+
+
+def _dropped_while_idle(dbapi_conn, _record, _proxy) -> None:
+    """An idle pooled connection has nothing to read: data (the server's "terminating connection" notice) or
+    end-of-file means the server dropped it. One select() with no wait: no round trip."""
+    if getattr(dbapi_conn, "closed", False):
+        raise DisconnectionError("connection closed while idle in the pool")
+    pgconn = getattr(dbapi_conn, "pgconn", None)
+    if pgconn is None:
+        return
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError) as exc:  # the socket is gone
+        raise DisconnectionError("connection's socket is gone") from exc
+    if readable:
+        raise DisconnectionError("the server dropped the connection while it was idle in the pool")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The database connection went away under a statement (SQLAlchemy has invalidated it)."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def run_transaction(engine: Engine, work: Callable[[Session], T], *, write: bool = False) -> T:
+    """`work(session)` in one transaction (`session_scope`); if the connection turns out to be dropped before
+    the COMMIT was sent, the transaction is run once more on a new connection (nothing of the first one was
+    committed). A drop during the COMMIT is raised: the first run may have committed, and running it again could
+    write it twice."""
+    for attempt in (1, 2):
+        try:
+            with session_scope(engine, write=write) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == 2 or not is_disconnect(exc) or getattr(exc, COMMITTING, False):
+                raise
+            log.warning("the database connection was dropped; running the transaction again on a new one")
+    raise AssertionError("unreachable")
+
+
+COMMITTING = "_cstbot_at_commit"  # set on an error raised by the COMMIT itself
 
 
 @contextmanager
@@ -88,8 +143,13 @@ def _session(engine: Engine, write: bool) -> Iterator[Session]:
             session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
-            session.commit()
         except BaseException:
+            session.rollback()
+            raise
+        try:
+            session.commit()
+        except BaseException as exc:
+            setattr(exc, COMMITTING, True)
             session.rollback()
             raise
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import insert as insert_
 from sqlmodel import Session, select
 
 from routing.model import Audit, ItemKind, ItemState, Notice, Status
@@ -40,16 +41,22 @@ def state_columns(state: ItemState) -> dict[str, Any]:
     }
 
 
-def insert(*, session: Session, state: ItemState, source: dict[str, Any], now: datetime) -> Item:
-    """A new item row; its id is written back into the stored state."""
-    row = Item(
-        protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
-        source=source, created_at=now, updated_at=now, **state_columns(state),
-    )
-    session.add(row)
-    session.flush()
-    row.state = {**row.state, "id": row.id}
-    return row
+def new_id(*, session: Session) -> int:
+    """The next item's id, taken before its row is written, so the stored state holds its own id without an UPDATE.
+
+    PostgreSQL: the id column's sequence. SQLite: the next rowid (what SQLite itself would give), which is safe
+    because an item is written in a write transaction (BEGIN IMMEDIATE): no other writer runs until it commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("select nextval(pg_get_serial_sequence('item', 'id'))")).scalar_one())
+    return int(session.execute(select(func.coalesce(func.max(Item.id), 0) + 1)).scalar_one())
+
+
+def insert(*, session: Session, item_id: int, state: ItemState, source: dict[str, Any], now: datetime) -> None:
+    """A new item row with the id from `new_id` (the state holds it already): one INSERT, no ORM object."""
+    session.execute(insert_(Item).values(
+        id=item_id, protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
+        source=source, revision=0, created_at=now, updated_at=now, **state_columns(state),
+    ))
 
 
 def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: datetime) -> bool:
@@ -58,6 +65,7 @@ def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: d
         update(Item)
         .where(Item.id == row.id, Item.revision == row.revision)
         .values(**state_columns(state), revision=row.revision + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
@@ -66,12 +74,15 @@ def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: d
 
 
 def add_audits(*, session: Session, item_id: int, audits: Iterable[Audit], at: datetime) -> None:
-    for audit in audits:
-        session.add(ItemEvent(
-            item_id=item_id, kind=audit.kind.value, actor_id=audit.actor_id, at=at,
-            from_owner_id=audit.from_owner_id, to_owner_id=audit.to_owner_id, reason=audit.reason,
-            detail=dict(audit.detail),
-        ))
+    """The audit rows of one change: one multi-row INSERT."""
+    rows = [
+        {"item_id": item_id, "kind": audit.kind.value, "actor_id": audit.actor_id, "at": at,
+         "from_owner_id": audit.from_owner_id, "to_owner_id": audit.to_owner_id, "reason": audit.reason,
+         "detail": dict(audit.detail)}
+        for audit in audits
+    ]
+    if rows:
+        session.execute(insert_(ItemEvent).values(rows))
 
 
 def forwarded(*, session: Session, requester_id: int, channel: str | None, ts: str | None) -> Item | None:
@@ -139,7 +150,15 @@ def cards(*, session: Session, item_id: int) -> list[ItemCard]:
 
 
 def add_card(*, session: Session, item_id: int, key: str, recipient_id: int, now: datetime) -> None:
-    session.add(ItemCard(item_id=item_id, key=key, recipient_id=recipient_id, created_at=now))
+    add_cards(session=session, item_id=item_id, cards=[(key, recipient_id)], now=now)
+
+
+def add_cards(*, session: Session, item_id: int, cards: Iterable[tuple[str, int]], now: datetime) -> None:
+    """Card rows (key, recipient id) of one item: one multi-row INSERT."""
+    rows = [{"item_id": item_id, "key": key, "recipient_id": recipient_id, "created_at": now}
+            for key, recipient_id in cards]
+    if rows:
+        session.execute(insert_(ItemCard).values(rows))
 
 
 def card(*, session: Session, item_id: int, key: str) -> ItemCard | None:

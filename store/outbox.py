@@ -94,6 +94,25 @@ def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime)
     return len(values)
 
 
+def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Calls of one change, in order, as one multi-row INSERT (no ORM object, no flush; their ids are not read
+    back). Each row: {"method", "payload"} and optionally "item_id", "dedupe_key" (no check: use `enqueue` for a
+    key that may exist), "not_before", and "error": a row that cannot be sent (nobody to send it to), stored as
+    failed at once with that error so admins see it on their Home tab."""
+    if not rows:
+        return
+    values = [
+        {
+            "method": r["method"], "payload": r["payload"], "dedupe_key": r.get("dedupe_key"),
+            "item_id": r.get("item_id"), "status": FAILED if r.get("error") else PENDING, "attempts": 0,
+            "next_attempt_at": r.get("not_before") or now, "last_error": r.get("error"), "result": {},
+            "created_at": now,
+        }
+        for r in rows
+    ]
+    session.execute(insert(Outbox).values(values))
+
+
 def claim(
     *,
     session: Session,

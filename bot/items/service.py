@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery import checks, hours, reminders
 from bot.deps import Deps
 from bot.items import cards
 from bot.trainers import service as ledger_service
@@ -23,7 +22,7 @@ from routing.actions import committing_contact, involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
-from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notice, Notify
+from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
 from store import allocation, deliveries, outbox
 from store import items as repo
 from store.models import Item, ItemCard
@@ -84,10 +83,11 @@ class Service:
         urgency: str = "normal",
     ) -> ItemState:
         """A new item asked by `actor`."""
-        with self.deps.session(write=True) as session:
+        def work(session: Session) -> ItemState:
             event = Event(EventKind.ASKED, actor.id, self.deps.now(), item_kind=kind, text=text,
                           district_id=district_id, topics=topics, urgency=urgency)
             return self._create(session, event, source={})
+        return self.deps.transaction(work, write=True)
 
     def forward(self, actor: Person, *, requester: Person, kind: ItemKind, text: str,
                 source: dict[str, Any], topics: tuple[str, ...] = ()) -> tuple[ItemState, bool]:
@@ -95,7 +95,7 @@ class Service:
         click, two members) is one item and the district person is told once: returns (state, created).
 
         The check and the creation share one write transaction, serialised per district person."""
-        with self.deps.session(write=True) as session:
+        def work(session: Session) -> tuple[ItemState, bool]:
             row = repo.forwarded(session=session, requester_id=requester.id, channel=source.get("channel"),
                                  ts=source.get("ts"))
             if row is not None:
@@ -103,25 +103,27 @@ class Service:
             event = Event(EventKind.REDIRECTED, actor.id, self.deps.now(), item_kind=kind, text=text,
                           requester_id=requester.id, topics=topics)
             return self._create(session, event, source=source), True
+        return self.deps.transaction(work, write=True)
 
     def act(self, actor: Person, *, item_id: int, kind: EventKind, **fields: Any) -> ItemState:
         """An owner's (or asked person's) action on an item. Raises Refused with a polite message."""
-        for attempt in range(MAX_RACE_RETRIES):
+        def work(session: Session) -> ItemState:
             now = self.deps.now()
-            with self.deps.session(write=True) as session:
-                directory = self.directory(session)
-                row, state = self.item(session, item_id)
-                if not involved(state, actor.id, directory):  # they learn nothing about it, not even that it exists
-                    raise NoSuchItem(item_id)
-                protocol = self.deps.protocols.get(state.protocol_version)
-                extra = self._allocation_left(session, directory, protocol, state, actor, fields, now) if (
-                    kind is EventKind.OFFERED) else {}
-                decision = decide(state, Event(kind, actor.id, now, **fields, **extra), directory, protocol)
-                try:
-                    return self._apply(session, row, decision, directory, protocol, actor_id=actor.id)
-                except _LostRace:
-                    session.rollback()
-                    log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
+            directory = self.directory(session)
+            row, state = self.item(session, item_id)
+            if not involved(state, actor.id, directory):  # they learn nothing about it, not even that it exists
+                raise NoSuchItem(item_id)
+            protocol = self.deps.protocols.get(state.protocol_version)
+            extra = self._allocation_left(session, directory, protocol, state, actor, fields, now) if (
+                kind is EventKind.OFFERED) else {}
+            decision = decide(state, Event(kind, actor.id, now, **fields, **extra), directory, protocol)
+            return self._apply(session, row, decision, directory, protocol)
+
+        for attempt in range(MAX_RACE_RETRIES):
+            try:
+                return self.deps.transaction(work, write=True)
+            except _LostRace:
+                log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
         raise Refused("busy", "This item is changing right now. Please try again in a moment.")
 
     def open_missing_report(self, *, report: str, month: str, owed_by: int, team_id: int | None,
@@ -152,7 +154,7 @@ class Service:
                 protocol = self.deps.protocols.get(state.protocol_version)
                 decision = decide(state, Event(EventKind.REPORT_IN, actor_id, now), directory, protocol)
                 try:
-                    return self._apply(session, row, decision, directory, protocol, actor_id=actor_id)
+                    return self._apply(session, row, decision, directory, protocol)
                 except _LostRace:
                     session.rollback()
                     log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
@@ -213,40 +215,45 @@ class Service:
         directory = self.directory(session)
         protocol = self.deps.protocols.current
         decision = decide(None, event, directory, protocol)
-        return self._apply(session, None, decision, directory, protocol, source=source, actor_id=event.actor_id)
+        return self._apply(session, None, decision, directory, protocol, source=source)
 
     def _apply(self, session: Session, row: Item | None, decision: Decision, directory: Directory, protocol, *,
-               source: dict[str, Any] | None = None, actor_id: int | None = None) -> ItemState:
+               source: dict[str, Any] | None = None) -> ItemState:
+        """Write the decision: the item (a new one with its id taken first, so no UPDATE follows), then one
+        multi-row INSERT each for its audit rows, its new cards and its outbox rows. Core statements only."""
         now = self.deps.now()
         state = decision.state
         if row is None:
-            row = repo.insert(session=session, state=state, source=source or {}, now=now)
-            state = replace(state, id=row.id)
+            item_id = repo.new_id(session=session)
+            state = replace(state, id=item_id)
+            repo.insert(session=session, item_id=item_id, state=state, source=source or {}, now=now)
             existing: list[ItemCard] = []
+            permalink = (source or {}).get("permalink")
         else:
-            existing = repo.cards(session=session, item_id=row.id)
+            item_id = row.id
+            existing = repo.cards(session=session, item_id=item_id)
+            permalink = (row.source or {}).get("permalink")
             if not repo.update_if_unchanged(session=session, row=row, state=state, now=now):
                 raise _LostRace()
-        repo.add_audits(session=session, item_id=row.id, audits=decision.audits, at=now)
+        repo.add_audits(session=session, item_id=item_id, audits=decision.audits, at=now)
         for commitment in decision.commitments:  # the allocation ledger, in the same transaction as the match
-            allocation.add(session=session, item_id=row.id, commitment=commitment, at=now)
+            allocation.add(session=session, item_id=item_id, commitment=commitment, at=now)
         ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
         existing_keys = {card.key for card in existing}
-        permalink = (row.source or {}).get("permalink")
+        new_cards: list[tuple[str, int]] = []
+        messages: list[dict[str, Any]] = []
         for notice in decision.notices:
             if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
                 continue  # a sticky card (the asker's status) is edited below instead of posted again
-            self._notify(session, row.id, state, notice, ctx, now, permalink, actor_id=actor_id)
+            messages.append(self._notify(item_id, state, notice, ctx, permalink, new_cards))
         for card in existing:  # every earlier message about the item shows the new state
-            self._refresh_card(session, card, state, ctx, now, permalink)
+            messages.append(self._refresh_card(card, state, ctx, permalink))
+        repo.add_cards(session=session, item_id=item_id, cards=new_cards, now=now)
+        outbox.add_rows(session=session, rows=messages, now=now)
         return state
 
-    def _notify(self, session: Session, item_id: int, state: ItemState, notice: Notify, ctx, now: datetime,
-                permalink: str | None = None, actor_id: int | None = None):
-        """One notice as a DM. It waits for the recipient's working hours unless the protocol delivers the item's
-        urgency at once, or the recipient is the one who just acted (they are at work: the answer to their click
-        or form goes now). A reminder carries *Remind me tomorrow* and is dropped at dispatch if the step it is
-        about is over by then."""
+    def _notify(self, item_id: int, state: ItemState, notice: Notify, ctx, permalink: str | None,
+                new_cards: list[tuple[str, int]]) -> dict[str, Any]:
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
         message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
@@ -254,37 +261,24 @@ class Service:
         payload: dict[str, Any] = {"text": message["text"], "blocks": message["blocks"]}
         if cards.is_card(notice.template):
             key = cards.card_key(notice.template, notice.recipient_id)
-            repo.add_card(session=session, item_id=item_id, key=key, recipient_id=notice.recipient_id, now=now)
+            new_cards.append((key, notice.recipient_id))
             payload[outbox.CARD_META] = {"item_id": item_id, "key": key, "notice": notice.template.value}
-        at_once = ctx.protocol.delivery.urgent(state.urgency) or notice.recipient_id == actor_id
-        held_until = hours.hold(ctx.protocol, recipient, now, at_once=at_once)
-        if notice.template is Notice.REMINDER and recipient is not None and recipient.slack_id:
-            payload["channel"] = recipient.slack_id
-            deadline = state.deadline_at.isoformat() if state.deadline_at else None
-            reminders.enqueue_reminder(session, person=recipient, payload=payload, now=now, held_until=held_until,
-                                       check_key=checks.item_key(item_id, deadline), item_id=item_id)
-            return
-        self._send_dm(session, recipient, payload, item_id, now, what=notice.template.value, held_until=held_until)
+        return self._dm(recipient, payload, item_id, what=notice.template.value)
 
-    def _refresh_card(self, session: Session, card: ItemCard, state: ItemState, ctx, now: datetime,
-                      permalink: str | None = None) -> None:
+    def _refresh_card(self, card: ItemCard, state: ItemState, ctx, permalink: str | None) -> dict[str, Any]:
         notice = cards.card_notice(card.key)
         message = cards.card(notice, state=state, recipient_id=card.recipient_id, ctx=ctx, permalink=permalink)
         payload = {"text": message["text"], "blocks": message["blocks"],
                    outbox.CARD_META: {"item_id": card.item_id, "key": card.key}}
-        outbox.enqueue(session=session, method="chat.update", payload=payload, now=now, item_id=card.item_id)
+        return {"method": "chat.update", "payload": payload, "item_id": card.item_id}
 
-    def _send_dm(self, session: Session, recipient: Person | None, payload: dict, item_id: int | None,
-                 now: datetime, *, what: str, held_until: datetime | None = None) -> None:
+    def _dm(self, recipient: Person | None, payload: dict, item_id: int, *, what: str) -> dict[str, Any]:
+        row: dict[str, Any] = {"method": "chat.postMessage", "payload": payload, "item_id": item_id}
         if recipient is None or not recipient.slack_id:
             # Nobody to deliver to: keep the row, failed, so admins see it instead of it vanishing.
-            row = outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now,
-                                 item_id=item_id)
             who = recipient.label if recipient else "an unknown person"
-            outbox.mark_failed(session=session, row=row,
-                               error=f"{who} has no Slack account in the roster; {what} not delivered")
+            row["error"] = f"{who} has no Slack account in the roster; {what} not delivered"
             log.warning("item %s: %s has no Slack id; %s kept as failed delivery", item_id, who, what)
-            return
+            return row
         payload["channel"] = recipient.slack_id  # a user id posts to the person's DM with the app
-        outbox.enqueue(session=session, method="chat.postMessage", payload=payload, now=now, item_id=item_id,
-                       held_until=held_until)
+        return row
