@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from routing.allocation import Commitment
@@ -17,18 +18,16 @@ from routing.protocol import Protocol
 from store.models import TrainerCommitment
 
 
-def add(*, session: Session, item_id: int, commitment: Commit, at: datetime) -> TrainerCommitment:
-    row = TrainerCommitment(
-        item_id=item_id,
-        contact_id=commitment.contact_id,
-        trainer_id=commitment.trainer_id,
-        days=commitment.days,
-        over_allocation=commitment.over_allocation,
-        committed_at=at,
-        created_at=at,
-    )
-    session.add(row)
-    return row
+def add(*, session: Session, item_id: int, commitment: Commit, at: datetime) -> None:
+    """The commitment, as one Core INSERT (no ORM object: it may run inside `store.db.pipelined`)."""
+    session.execute(COMMITMENT_INSERT, [{
+        "item_id": item_id, "contact_id": commitment.contact_id, "trainer_id": commitment.trainer_id,
+        "days": commitment.days, "over_allocation": commitment.over_allocation, "committed_at": at,
+        "created_at": at,
+    }])
+
+
+COMMITMENT_INSERT = insert(TrainerCommitment.__table__).inline()  # inline: no implicit RETURNING
 
 
 def between(*, session: Session, start: datetime, end: datetime) -> list[TrainerCommitment]:

@@ -109,6 +109,28 @@ COMMITTING = "_cstbot_at_commit"  # set on an error raised by the COMMIT itself
 
 
 @contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """On PostgreSQL (psycopg), the statements run inside are sent without waiting for each answer, and their
+    answers read together at the end: one round trip for a change's INSERTs instead of one each. Only for
+    statements whose results nobody reads inside (INSERTs, or a query whose result is fetched: that syncs).
+    Elsewhere a no-op. An error surfaces at the end, as SQLAlchemy's (a dropped connection as a disconnect)."""
+    conn = session.connection()
+    dbapi_conn = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql" or not hasattr(dbapi_conn, "pipeline"):
+        yield
+        return
+    try:
+        with dbapi_conn.pipeline():
+            yield
+    except conn.dialect.loaded_dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, dbapi_conn, None)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, conn.dialect.loaded_dbapi.Error,
+                                  hide_parameters=True, connection_invalidated=dropped) from exc
+
+
+@contextmanager
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error.
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy import insert as insert_
 from sqlmodel import Session, select
 
@@ -41,22 +41,35 @@ def state_columns(state: ItemState) -> dict[str, Any]:
     }
 
 
+# Core statements on the tables (not the ORM classes: no ORM bulk machinery), built once; the rows of one call go
+# as parameter sets of one statement (the drivers' executemany: psycopg sends them in one pipeline).
+ITEM_INSERT = insert_(Item.__table__).inline()  # inline: no implicit RETURNING of the id
+EVENT_INSERT = insert_(ItemEvent.__table__).inline()
+CARD_INSERT = insert_(ItemCard.__table__).inline()
+NEXT_ITEM_ID = "select nextval(pg_get_serial_sequence('item', 'id'))"
+
+
 def new_id(*, session: Session) -> int:
     """The next item's id, taken before its row is written, so the stored state holds its own id without an UPDATE.
 
     PostgreSQL: the id column's sequence. SQLite: the next rowid (what SQLite itself would give), which is safe
     because an item is written in a write transaction (BEGIN IMMEDIATE): no other writer runs until it commits."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(text("select nextval(pg_get_serial_sequence('item', 'id'))")).scalar_one())
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # The driver's own cursor: inside `store.db.pipelined` it reads the answer (with the BEGIN before it, in
+        # one round trip), where SQLAlchemy would see a statement with no result yet.
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(NEXT_ITEM_ID)
+            return int(cur.fetchone()[0])
     return int(session.execute(select(func.coalesce(func.max(Item.id), 0) + 1)).scalar_one())
 
 
 def insert(*, session: Session, item_id: int, state: ItemState, source: dict[str, Any], now: datetime) -> None:
     """A new item row with the id from `new_id` (the state holds it already): one INSERT, no ORM object."""
-    session.execute(insert_(Item).values(
-        id=item_id, protocol_version=state.protocol_version, asker_id=state.asker_id, text=state.text,
-        source=source, revision=0, created_at=now, updated_at=now, **state_columns(state),
-    ))
+    session.execute(ITEM_INSERT, [{
+        "id": item_id, "protocol_version": state.protocol_version, "asker_id": state.asker_id, "text": state.text,
+        "source": source, "revision": 0, "created_at": now, "updated_at": now, **state_columns(state),
+    }])
 
 
 def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: datetime) -> bool:
@@ -74,7 +87,7 @@ def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: d
 
 
 def add_audits(*, session: Session, item_id: int, audits: Iterable[Audit], at: datetime) -> None:
-    """The audit rows of one change: one multi-row INSERT."""
+    """The audit rows of one change: one INSERT statement for all of them."""
     rows = [
         {"item_id": item_id, "kind": audit.kind.value, "actor_id": audit.actor_id, "at": at,
          "from_owner_id": audit.from_owner_id, "to_owner_id": audit.to_owner_id, "reason": audit.reason,
@@ -82,7 +95,7 @@ def add_audits(*, session: Session, item_id: int, audits: Iterable[Audit], at: d
         for audit in audits
     ]
     if rows:
-        session.execute(insert_(ItemEvent).values(rows))
+        session.execute(EVENT_INSERT, rows)
 
 
 def forwarded(*, session: Session, requester_id: int, channel: str | None, ts: str | None) -> Item | None:
@@ -154,11 +167,11 @@ def add_card(*, session: Session, item_id: int, key: str, recipient_id: int, now
 
 
 def add_cards(*, session: Session, item_id: int, cards: Iterable[tuple[str, int]], now: datetime) -> None:
-    """Card rows (key, recipient id) of one item: one multi-row INSERT."""
+    """Card rows (key, recipient id) of one item: one INSERT statement for all of them."""
     rows = [{"item_id": item_id, "key": key, "recipient_id": recipient_id, "created_at": now}
             for key, recipient_id in cards]
     if rows:
-        session.execute(insert_(ItemCard).values(rows))
+        session.execute(CARD_INSERT, rows)
 
 
 def card(*, session: Session, item_id: int, key: str) -> ItemCard | None:

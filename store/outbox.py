@@ -94,11 +94,15 @@ def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime)
     return len(values)
 
 
+# Core (no ORM), built once, `inline`: no implicit RETURNING; `add_rows` sends its rows as one executemany.
+OUTBOX_INSERT = insert(Outbox.__table__).inline()
+
+
 def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Calls of one change, in order, as one multi-row INSERT (no ORM object, no flush; their ids are not read
-    back). Each row: {"method", "payload"} and optionally "item_id", "dedupe_key" (no check: use `enqueue` for a
-    key that may exist), "not_before", and "error": a row that cannot be sent (nobody to send it to), stored as
-    failed at once with that error so admins see it on their Home tab."""
+    """Calls of one change, in order, as one INSERT statement run for every row (no ORM object, no flush;
+    their ids are not read back). Each row: {"method", "payload"} and optionally "item_id", "dedupe_key" (no
+    check: use `enqueue` for a key that may exist), "not_before", and "error": a row that cannot be sent (nobody
+    to send it to), stored as failed at once with that error so admins see it on their Home tab."""
     if not rows:
         return
     values = [
@@ -110,7 +114,7 @@ def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> 
         }
         for r in rows
     ]
-    session.execute(insert(Outbox).values(values))
+    session.execute(OUTBOX_INSERT, values)
 
 
 def claim(

@@ -25,6 +25,7 @@ from routing.errors import CstbotError, Refused
 from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
 from store import allocation, deliveries, outbox
 from store import items as repo
+from store.db import pipelined
 from store.models import Item, ItemCard
 
 log = logging.getLogger(__name__)
@@ -224,9 +225,6 @@ class Service:
         now = self.deps.now()
         state = decision.state
         if row is None:
-            item_id = repo.new_id(session=session)
-            state = replace(state, id=item_id)
-            repo.insert(session=session, item_id=item_id, state=state, source=source or {}, now=now)
             existing: list[ItemCard] = []
             permalink = (source or {}).get("permalink")
         else:
@@ -235,6 +233,16 @@ class Service:
             permalink = (row.source or {}).get("permalink")
             if not repo.update_if_unchanged(session=session, row=row, state=state, now=now):
                 raise _LostRace()
+        with pipelined(session):  # PostgreSQL: BEGIN and the id in one round trip, every INSERT in one more
+            if row is None:
+                item_id = repo.new_id(session=session)
+                state = replace(state, id=item_id)
+                repo.insert(session=session, item_id=item_id, state=state, source=source or {}, now=now)
+            self._write(session, item_id, state, decision, existing, directory, protocol, permalink, now)
+        return state
+
+    def _write(self, session: Session, item_id: int, state: ItemState, decision: Decision, existing: list[ItemCard],
+               directory: Directory, protocol, permalink: str | None, now: datetime) -> None:
         repo.add_audits(session=session, item_id=item_id, audits=decision.audits, at=now)
         for commitment in decision.commitments:  # the allocation ledger, in the same transaction as the match
             allocation.add(session=session, item_id=item_id, commitment=commitment, at=now)
@@ -250,7 +258,6 @@ class Service:
             messages.append(self._refresh_card(card, state, ctx, permalink))
         repo.add_cards(session=session, item_id=item_id, cards=new_cards, now=now)
         outbox.add_rows(session=session, rows=messages, now=now)
-        return state
 
     def _notify(self, item_id: int, state: ItemState, notice: Notify, ctx, permalink: str | None,
                 new_cards: list[tuple[str, int]]) -> dict[str, Any]:
