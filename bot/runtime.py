@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.delivery.dispatcher import WORKER_LANES, Dispatcher
 from bot.deps import Deps
+from bot.items.cards import Renderer
 from bot.settings import Settings
 from bot.slack.client import make_client
 from routing.protocol import ProtocolBook
@@ -58,7 +59,7 @@ class Worker:
         self.deps = deps
         self.stop_event = threading.Event()
         self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=deps.clock, worker=worker_name(),
-                                     lanes=WORKER_LANES)
+                                     lanes=WORKER_LANES, render=Renderer(deps))
         self._thread: threading.Thread | None = None
         self._scheduler = None
         self._with_scheduler = scheduler

@@ -353,6 +353,12 @@ class Outbox(SQLModel, table=True):
     held_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     # What must still be due for this reminder to be sent (bot.delivery.checks), checked right before sending.
     check_key: str | None = Field(default=None, max_length=255)
+    # A notice rendered when it is sent (the request that writes it renders only the reply its person sees):
+    # which notice, to whom, and what the dispatcher's renderer needs (`bot.items.cards.Renderer`). The text
+    # and blocks are then added to `payload` at the call. None: the payload is the whole message.
+    notice: str | None = Field(default=None, max_length=60)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id")
+    context: dict[str, Any] = _json(default_factory=dict)
 
 
 class SlackDmChannel(SQLModel, table=True):

@@ -102,7 +102,8 @@ def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> 
     """Calls of one change, in order, as one INSERT statement run for every row (no ORM object, no flush;
     their ids are not read back). Each row: {"method", "payload"} and optionally "item_id", "dedupe_key" (no
     check: use `enqueue` for a key that may exist), "not_before", and "error": a row that cannot be sent (nobody
-    to send it to), stored as failed at once with that error so admins see it on their Home tab."""
+    to send it to), stored as failed at once with that error so admins see it on their Home tab; "notice",
+    "recipient_id" and "context": a notice the dispatcher renders when it sends (see `Outbox.notice`)."""
     if not rows:
         return
     values = [
@@ -110,7 +111,8 @@ def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> 
             "method": r["method"], "payload": r["payload"], "dedupe_key": r.get("dedupe_key"),
             "item_id": r.get("item_id"), "status": FAILED if r.get("error") else PENDING, "attempts": 0,
             "next_attempt_at": r.get("not_before") or now, "last_error": r.get("error"), "result": {},
-            "created_at": now,
+            "created_at": now, "notice": r.get("notice"), "recipient_id": r.get("recipient_id"),
+            "context": r.get("context") or {},
         }
         for r in rows
     ]

@@ -292,6 +292,9 @@ class Dispatcher:
     _hurried: dict[str, datetime] = field(default_factory=dict)  # method -> last time its waiting rows were hurried
     _history: _History = field(default_factory=_History)
     heartbeat: Heartbeat | None = None  # the running one, while a batch is worked
+    # Renders a row that holds a notice (`Outbox.notice`): (notice, recipient id, context) -> {"text", "blocks"}
+    # (`bot.items.cards.Renderer`). A row it cannot render fails visibly, like any failed delivery.
+    render: Callable[[str, int | None, dict[str, Any]], dict[str, Any]] | None = None
 
     def run_once(self) -> DispatchStats:
         """Claim one batch of due rows and send them. Returns what happened.
@@ -446,7 +449,21 @@ class Dispatcher:
                     stats.sent += 1
                 return None
             payload.update(where)
+        if row.notice:
+            return self._render(session, row, payload, stats)
         return payload
+
+    def _render(self, session: Session, row: Outbox, payload: dict[str, Any], stats: DispatchStats) -> dict | None:
+        """The notice's text and blocks, rendered now. A failure is the row's failure (admins' Home), never lost."""
+        try:
+            if self.render is None:
+                raise LookupError("this dispatcher has no renderer for notices")
+            message = self.render(row.notice, row.recipient_id, row.context or {})
+        except Exception as exc:  # a template or a missing person: say so on the row, send nothing broken
+            log.exception("outbox row %s: the %s message could not be rendered", row.id, row.notice)
+            self._fail(session, row, f"could not render the {row.notice} message: {_one_line(exc)}", stats)
+            return None
+        return {**payload, "text": message["text"], "blocks": message["blocks"]}
 
     def _defer(self, session: Session, row: Outbox, at: datetime, why: str, stats: DispatchStats) -> None:
         repo.mark_retry(session=session, row=row, at=at, error=why, count_attempt=False)

@@ -33,6 +33,7 @@ from bot.coaching_log.scheduled import run_reminders
 from bot.demo.scenario import ManualClock, find_example_roster
 from bot.demo.transcript import block_lines
 from bot.deps import Deps
+from bot.items.cards import Renderer
 from bot.items.service import Service
 from bot.minutes import service as minutes
 from bot.minutes.modals import MinutesForm, ShareForm
@@ -300,7 +301,8 @@ class _Play:
             rows = s.exec(select(Outbox).where(Outbox.id > self.seen, Outbox.method == "chat.postMessage")
                           .order_by(Outbox.id)).all()
         names = {p.slack_id: p.label for p in self.d.people.values() if p.slack_id}
-        mine = [r.payload for r in rows if r.payload.get("channel") == to.slack_id and when(r.payload)]
+        render = Renderer(self.deps)  # an item's notice is rendered when it is sent: render it as the dispatcher would
+        mine = [p for p in (render.payload(r) for r in rows if r.payload.get("channel") == to.slack_id) if when(p)]
         assert mine, f"no message to {to.label} for {name}"
         blocks = mine[-1]["blocks"]
         lines = block_lines(blocks, names)

@@ -33,6 +33,7 @@ from bot.demo.standin import AppResponse, Call, SignedSlackClient, SlackStandIn,
 from bot.demo.transcript import Transcript, text_of
 from bot.deps import Deps
 from bot.ids import Action, Block, Callback
+from bot.items.cards import Renderer
 from bot.items.service import Service
 from bot.minutes.scheduled import run_minutes_reminders
 from bot.runtime import load_book
@@ -193,7 +194,8 @@ class Workspace:
         self.slack = slack
         self.client = client
         self.t = transcript
-        self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=clock, worker="demo")
+        self.dispatcher = Dispatcher(engine=deps.engine, client=deps.client, clock=clock, worker="demo",
+                                     render=Renderer(deps))
         self.seen = 0  # calls to the stand-in already printed
         self.step_no = 0
 

@@ -289,3 +289,42 @@ def _message(model: dict[str, Any]) -> dict[str, Any]:
 def _plain(text: str) -> str:
     """Notification fallback text: mrkdwn without the markup that reads badly in a push notification."""
     return text.replace("*", "").replace("_", "").strip()[:300]
+
+
+# --- notices rendered when they are sent --------------------------------------------------------------------
+
+
+def stored_notice(context: dict[str, Any], *, state: dict[str, Any], permalink: str | None,
+                  refresh: bool = False) -> dict[str, Any]:
+    """What an outbox row keeps of a notice (`Outbox.context`) so the dispatcher renders it as `notice()` or
+    `card()` would have when the change was written: the item's state then (`ItemState.to_dict()`), the
+    notice's own context."""
+    return {"state": state, "notice_context": context, "permalink": permalink, "refresh": refresh}
+
+
+class Renderer:
+    """Renders an outbox row's notice when the dispatcher sends it (`Dispatcher.render`), with the directory
+    and protocol of this process: {"text", "blocks"} to add to the row's payload."""
+
+    def __init__(self, deps: Any) -> None:
+        self.deps = deps
+
+    def __call__(self, name: str, recipient_id: int | None, context: dict[str, Any]) -> dict[str, Any]:
+        state = ItemState.from_dict(context["state"])
+        with self.deps.session() as session:
+            directory = self.deps.directories.get(session=session)
+        protocol = self.deps.protocols.get(state.protocol_version)
+        ctx = RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
+        kind = Notice(name)
+        if recipient_id is None:
+            raise ValueError(f"{name} has no recipient")
+        if context.get("refresh"):
+            return card(kind, state=state, recipient_id=recipient_id, ctx=ctx, permalink=context.get("permalink"))
+        return notice(kind, context.get("notice_context") or {}, state=state, recipient_id=recipient_id, ctx=ctx,
+                      permalink=context.get("permalink"))
+
+    def payload(self, row: Any) -> dict[str, Any]:
+        """The row's payload as it is sent (rendered if it holds a notice): for readers of queued rows."""
+        if not row.notice:
+            return dict(row.payload)
+        return {**row.payload, **self(row.notice, row.recipient_id, row.context)}

@@ -247,37 +247,41 @@ class Service:
         for commitment in decision.commitments:  # the allocation ledger, in the same transaction as the match
             allocation.add(session=session, item_id=item_id, commitment=commitment, at=now)
         ctx = cards.RenderContext(directory=directory, protocol=protocol, timezone=self.deps.settings.timezone)
+        snapshot = state.to_dict()  # what each notice is rendered from when it is sent
         existing_keys = {card.key for card in existing}
         new_cards: list[tuple[str, int]] = []
         messages: list[dict[str, Any]] = []
         for notice in decision.notices:
             if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
                 continue  # a sticky card (the asker's status) is edited below instead of posted again
-            messages.append(self._notify(item_id, state, notice, ctx, permalink, new_cards))
+            messages.append(self._notify(item_id, snapshot, notice, ctx, permalink, new_cards))
         for card in existing:  # every earlier message about the item shows the new state
-            messages.append(self._refresh_card(card, state, ctx, permalink))
+            messages.append(self._refresh_card(card, snapshot, permalink))
         repo.add_cards(session=session, item_id=item_id, cards=new_cards, now=now)
         outbox.add_rows(session=session, rows=messages, now=now)
 
-    def _notify(self, item_id: int, state: ItemState, notice: Notify, ctx, permalink: str | None,
+    def _notify(self, item_id: int, snapshot: dict[str, Any], notice: Notify, ctx, permalink: str | None,
                 new_cards: list[tuple[str, int]]) -> dict[str, Any]:
+        """The notice as an outbox row; the dispatcher renders it when it sends (`cards.Renderer`)."""
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
-        message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
-                               permalink=permalink)
-        payload: dict[str, Any] = {"text": message["text"], "blocks": message["blocks"]}
+        payload: dict[str, Any] = {}
         if cards.is_card(notice.template):
             key = cards.card_key(notice.template, notice.recipient_id)
             new_cards.append((key, notice.recipient_id))
             payload[outbox.CARD_META] = {"item_id": item_id, "key": key, "notice": notice.template.value}
-        return self._dm(recipient, payload, item_id, what=notice.template.value)
+        row = self._dm(recipient, payload, item_id, what=notice.template.value)
+        row.update(notice=notice.template.value, recipient_id=notice.recipient_id,
+                   context=cards.stored_notice(context, state=snapshot, permalink=permalink))
+        return row
 
-    def _refresh_card(self, card: ItemCard, state: ItemState, ctx, permalink: str | None) -> dict[str, Any]:
+    def _refresh_card(self, card: ItemCard, snapshot: dict[str, Any], permalink: str | None) -> dict[str, Any]:
+        """A chat.update of an earlier card showing the item's new state, rendered when it is sent."""
         notice = cards.card_notice(card.key)
-        message = cards.card(notice, state=state, recipient_id=card.recipient_id, ctx=ctx, permalink=permalink)
-        payload = {"text": message["text"], "blocks": message["blocks"],
-                   outbox.CARD_META: {"item_id": card.item_id, "key": card.key}}
-        return {"method": "chat.update", "payload": payload, "item_id": card.item_id}
+        payload = {outbox.CARD_META: {"item_id": card.item_id, "key": card.key}}
+        return {"method": "chat.update", "payload": payload, "item_id": card.item_id, "notice": notice.value,
+                "recipient_id": card.recipient_id,
+                "context": cards.stored_notice({}, state=snapshot, permalink=permalink, refresh=True)}
 
     def _dm(self, recipient: Person | None, payload: dict, item_id: int, *, what: str) -> dict[str, Any]:
         row: dict[str, Any] = {"method": "chat.postMessage", "payload": payload, "item_id": item_id}

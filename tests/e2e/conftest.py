@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from bot.app import build_app
 from bot.delivery.dispatcher import Dispatcher, DispatchStats
 from bot.deps import Deps
+from bot.items.cards import Renderer
 from bot.items.service import Service
 from bot.runtime import load_book
 from bot.settings import Settings
@@ -146,7 +147,8 @@ def running_app(engine, slack, roster: str = ROSTER) -> Iterator[AppEnv]:
     web = WebApp(build_app(deps), engine, SECRET)
     with serve_wsgi(web) as url:
         client = SignedSlackClient(url, SECRET, response_url_base=slack.hooks_url)
-        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test")
+        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test",
+                                render=Renderer(deps))
         yield AppEnv(deps=deps, slack=slack, client=client, dispatcher=dispatcher, engine=engine)
     # Every message, modal and Home view the app sent in the test is valid Block Kit within Slack's limits.
     for call in slack.calls:

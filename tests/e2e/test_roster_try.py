@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.app import build_app
 from bot.delivery.dispatcher import Dispatcher
 from bot.ids import Action, Block, Callback
+from bot.items.cards import Renderer
 from bot.slack.forms import metadata
 from bot.slack.web import WebApp
 from routing.directory import Role
@@ -49,7 +50,8 @@ def trial(engine, slack) -> Iterator[AppEnv]:
     web = WebApp(build_app(deps), engine, SECRET)
     with serve_wsgi(web) as url:
         client = SignedSlackClient(url, SECRET, response_url_base=slack.hooks_url)
-        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test")
+        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test",
+                                render=Renderer(deps))
         yield AppEnv(deps=deps, slack=slack, client=client, dispatcher=dispatcher, engine=engine)
     for call in slack.calls:
         check_call(call.method, call.args)
