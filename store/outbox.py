@@ -74,49 +74,40 @@ def enqueue(
     return row
 
 
-def enqueue_many(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
-    """Add many calls in one INSERT (SQLAlchemy sends it as multi-row VALUES batches; no flush per row), in the
-    caller's transaction. Each row: method, payload, dedupe_key (required), optionally held_until (the recipient's
-    working morning, as in `enqueue`). Keys already in the outbox are left out. Returns how many rows were added."""
-    keys = [r["dedupe_key"] for r in rows]
+# Core (no ORM), built once, `inline`: no implicit RETURNING; `enqueue_many` sends its rows as one executemany.
+OUTBOX_INSERT = insert(Outbox.__table__).inline()
+
+
+def enqueue_many(rows: list[dict[str, Any]], *, session: Session, now: datetime,
+                 not_before: datetime | None = None) -> int:
+    """Calls in order, as one INSERT statement run for every row (no ORM object, no flush; their ids are not
+    read back), in the caller's transaction. Each row: {"method", "payload"} and optionally "item_id",
+    "dedupe_key" (a key already in the outbox leaves its row out), "held_until" and "check_key" (as in
+    `enqueue`: the recipient's working morning, which the row waits for; what must still be due when it is
+    sent), "failed": a row that cannot be sent (nobody to send it to), stored as failed at once with that error
+    so admins see it on their Home tab; "notice", "recipient_id" and "context": a notice the dispatcher renders
+    when it sends (see `Outbox.notice`). Returns how many rows were added."""
+    keys = [r["dedupe_key"] for r in rows if r.get("dedupe_key") is not None]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):  # bounded IN lists (SQLite's bound-parameter limit)
         chunk = keys[start:start + 500]
         existing.update(session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(chunk))).all())
-    values = [
-        {"method": r["method"], "payload": r["payload"], "dedupe_key": r["dedupe_key"], "item_id": None,
-         "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now, "result": {},
-         "held_until": held if (held := r.get("held_until")) is not None and held > now else None}
-        for r in rows if r["dedupe_key"] not in existing
-    ]
-    if values:
-        session.execute(insert(Outbox), values)
-    return len(values)
-
-
-# Core (no ORM), built once, `inline`: no implicit RETURNING; `add_rows` sends its rows as one executemany.
-OUTBOX_INSERT = insert(Outbox.__table__).inline()
-
-
-def add_rows(*, session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Calls of one change, in order, as one INSERT statement run for every row (no ORM object, no flush;
-    their ids are not read back). Each row: {"method", "payload"} and optionally "item_id", "dedupe_key" (no
-    check: use `enqueue` for a key that may exist), "not_before", and "error": a row that cannot be sent (nobody
-    to send it to), stored as failed at once with that error so admins see it on their Home tab; "notice",
-    "recipient_id" and "context": a notice the dispatcher renders when it sends (see `Outbox.notice`)."""
-    if not rows:
-        return
-    values = [
-        {
+    values = []
+    for r in rows:
+        if r.get("dedupe_key") is not None and r["dedupe_key"] in existing:
+            continue
+        held = r.get("held_until")
+        held = held if held is not None and held > now else None
+        values.append({
             "method": r["method"], "payload": r["payload"], "dedupe_key": r.get("dedupe_key"),
-            "item_id": r.get("item_id"), "status": FAILED if r.get("error") else PENDING, "attempts": 0,
-            "next_attempt_at": r.get("not_before") or now, "last_error": r.get("error"), "result": {},
-            "created_at": now, "notice": r.get("notice"), "recipient_id": r.get("recipient_id"),
-            "context": r.get("context") or {},
-        }
-        for r in rows
-    ]
-    session.execute(OUTBOX_INSERT, values)
+            "item_id": r.get("item_id"), "status": FAILED if r.get("failed") else PENDING, "attempts": 0,
+            "next_attempt_at": max(filter(None, (not_before, held, now))), "last_error": r.get("failed"),
+            "result": {}, "created_at": now, "held_until": held, "check_key": r.get("check_key"),
+            "notice": r.get("notice"), "recipient_id": r.get("recipient_id"), "context": r.get("context") or {},
+        })
+    if values:
+        session.execute(OUTBOX_INSERT, values)
+    return len(values)
 
 
 def claim(

@@ -258,7 +258,7 @@ class Service:
         for card in existing:  # every earlier message about the item shows the new state
             messages.append(self._refresh_card(card, snapshot, permalink))
         repo.add_cards(session=session, item_id=item_id, cards=new_cards, now=now)
-        outbox.add_rows(session=session, rows=messages, now=now)
+        outbox.enqueue_many(messages, session=session, now=now)
 
     def _notify(self, item_id: int, snapshot: dict[str, Any], notice: Notify, ctx, permalink: str | None,
                 new_cards: list[tuple[str, int]]) -> dict[str, Any]:
@@ -288,7 +288,7 @@ class Service:
         if recipient is None or not recipient.slack_id:
             # Nobody to deliver to: keep the row, failed, so admins see it instead of it vanishing.
             who = recipient.label if recipient else "an unknown person"
-            row["error"] = f"{who} has no Slack account in the roster; {what} not delivered"
+            row["failed"] = f"{who} has no Slack account in the roster; {what} not delivered"
             log.warning("item %s: %s has no Slack id; %s kept as failed delivery", item_id, who, what)
             return row
         payload["channel"] = recipient.slack_id  # a user id posts to the person's DM with the app
