@@ -82,7 +82,8 @@ def update_if_unchanged(*, session: Session, row: Item, state: ItemState, now: d
     )
     if result.rowcount != 1:
         return False
-    session.expire(row)
+    if row in session:  # the sweep's rows were read in an earlier session
+        session.expire(row)
     return True
 
 
@@ -112,10 +113,10 @@ def forwarded(*, session: Session, requester_id: int, channel: str | None, ts: s
     return None
 
 
-def due_ids(*, session: Session, now: datetime) -> list[int]:
-    """Open items whose deadline or reminder time has come, oldest first."""
+def due(*, session: Session, now: datetime) -> list[Item]:
+    """Open items whose deadline or reminder time has come, oldest first: the rows, in one query."""
     return list(session.exec(
-        select(Item.id).where(
+        select(Item).where(
             Item.status == Status.OPEN.value, or_(Item.deadline_at <= now, Item.remind_at <= now)
         ).order_by(Item.id)
     ).all())
@@ -160,6 +161,17 @@ def open_compliance(*, session: Session) -> list[Item]:
 
 def cards(*, session: Session, item_id: int) -> list[ItemCard]:
     return list(session.exec(select(ItemCard).where(ItemCard.item_id == item_id)))
+
+
+def cards_of(*, session: Session, item_ids: Iterable[int]) -> dict[int, list[ItemCard]]:
+    """The cards of several items (one query), by item id, in the order they were written."""
+    wanted = list(item_ids)
+    found: dict[int, list[ItemCard]] = {}
+    if not wanted:
+        return found
+    for card in session.exec(select(ItemCard).where(ItemCard.item_id.in_(wanted)).order_by(ItemCard.id)):
+        found.setdefault(card.item_id, []).append(card)
+    return found
 
 
 def add_card(*, session: Session, item_id: int, key: str, recipient_id: int, now: datetime) -> None:

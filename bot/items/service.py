@@ -163,42 +163,45 @@ class Service:
         return None
 
     def sweep(self, *, now: datetime) -> SweepStats:
-        """Send due reminders and move items whose deadline passed. Safe to run twice at once."""
+        """Send due reminders and move items whose deadline passed. Safe to run twice at once.
+
+        One read for every due item and one for their cards; then each item is written in a transaction of its
+        own (its writes batched as `_apply` does), under the revision it was read at: an item someone changed
+        since is left to the next sweep, and one broken item does not stop the others."""
         with self.deps.session() as session:
-            due = repo.due_ids(session=session, now=now)
+            due = repo.due(session=session, now=now)
+            cards_of = repo.cards_of(session=session, item_ids=[row.id for row in due])
+            directory = self.directory(session)
         reminded = moved = refused = 0
-        for item_id in due:
-            with self.deps.session(write=True) as session:
-                row, state = self.item(session, item_id)
-                if not state.is_open:
-                    continue
-                if state.deadline_at and state.deadline_at <= now:
-                    kind = EventKind.DEADLINE_PASSED
-                elif state.remind_at and state.remind_at <= now:
-                    kind = EventKind.REMINDER_DUE
-                else:
-                    continue
-                directory = self.directory(session)
+        for row in due:
+            state = ItemState.from_dict(row.state)
+            if not state.is_open:
+                continue
+            if state.deadline_at and state.deadline_at <= now:
+                kind = EventKind.DEADLINE_PASSED
+            elif state.remind_at and state.remind_at <= now:
+                kind = EventKind.REMINDER_DUE
+            else:
+                continue
+            try:
                 protocol = self.deps.protocols.get(state.protocol_version)
-                try:
-                    decision = decide(state, Event(kind, None, now), directory, protocol)
-                    self._apply(session, row, decision, directory, protocol)
-                except Refused as exc:
-                    refused += 1
-                    log.warning("sweep: item %s: %s (%s)", item_id, exc.code, exc.message)
-                    continue
-                except _LostRace:
-                    session.rollback()
-                    continue  # someone acted on it meanwhile; the next sweep sees the new state
-                except Exception:  # one broken item must not stop every later escalation
-                    session.rollback()
-                    refused += 1
-                    log.exception("sweep: item %s could not be moved on; the others go on", item_id)
-                    continue
-                if kind is EventKind.DEADLINE_PASSED:
-                    moved += 1
-                else:
-                    reminded += 1
+                decision = decide(state, Event(kind, None, now), directory, protocol)
+                with self.deps.session(write=True) as session:
+                    self._apply(session, row, decision, directory, protocol, existing=cards_of.get(row.id, []))
+            except Refused as exc:
+                refused += 1
+                log.warning("sweep: item %s: %s (%s)", row.id, exc.code, exc.message)
+                continue
+            except _LostRace:
+                continue  # someone acted on it meanwhile; the next sweep sees the new state
+            except Exception:  # one broken item must not stop every later escalation
+                refused += 1
+                log.exception("sweep: item %s could not be moved on; the others go on", row.id)
+                continue
+            if kind is EventKind.DEADLINE_PASSED:
+                moved += 1
+            else:
+                reminded += 1
         return SweepStats(reminded=reminded, moved=moved, refused=refused)
 
     def _allocation_left(self, session: Session, directory: Directory, protocol, state: ItemState, actor: Person,
@@ -219,17 +222,18 @@ class Service:
         return self._apply(session, None, decision, directory, protocol, source=source)
 
     def _apply(self, session: Session, row: Item | None, decision: Decision, directory: Directory, protocol, *,
-               source: dict[str, Any] | None = None) -> ItemState:
+               source: dict[str, Any] | None = None, existing: list[ItemCard] | None = None) -> ItemState:
         """Write the decision: the item (a new one with its id taken first, so no UPDATE follows), then one
         multi-row INSERT each for its audit rows, its new cards and its outbox rows. Core statements only."""
         now = self.deps.now()
         state = decision.state
         if row is None:
-            existing: list[ItemCard] = []
+            existing = []
             permalink = (source or {}).get("permalink")
         else:
             item_id = row.id
-            existing = repo.cards(session=session, item_id=item_id)
+            if existing is None:  # the sweep read every due item's cards at once
+                existing = repo.cards(session=session, item_id=item_id)
             permalink = (row.source or {}).get("permalink")
             if not repo.update_if_unchanged(session=session, row=row, state=state, now=now):
                 raise _LostRace()
