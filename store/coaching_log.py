@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -21,7 +22,7 @@ class MonthLocked(CstbotError):
         super().__init__(f"the log for {month} is submitted; reopen it first")
 
 
-def _apply(row: Interaction, entry: Entry) -> None:
+def _apply(row: Any, entry: Entry) -> None:
     assert entry.occurred_on is not None and entry.district_id is not None and entry.duration_minutes is not None
     row.district_id = entry.district_id
     row.occurred_on = entry.occurred_on
@@ -78,25 +79,45 @@ def submitted_teams(*, session: Session, month: str) -> dict[int, int | None]:
 
 def locked_months(*, session: Session, team_ids: tuple[int, ...]) -> frozenset[str]:
     """Months submitted by any of the teams (an entry's team is its district's)."""
-    if not team_ids:
-        return frozenset()
-    rows = session.exec(
-        select(LogMonth.team_id, LogMonth.month).where(LogMonth.team_id.in_(team_ids), LogMonth.status == SUBMITTED)
-    )
-    return frozenset(month for _, month in rows)
+    return frozenset(month for months in locked_by_team(session=session, team_ids=team_ids).values()
+                     for month in months)
 
 
-def add(*, session: Session, team_id: int, author_id: int, entry: Entry, now: datetime) -> Interaction:
+def locked_by_team(*, session: Session, team_ids: tuple[int, ...]) -> dict[int, frozenset[str]]:
+    """Each team's submitted months (one query); every team asked for has an entry."""
+    found: dict[int, set[str]] = {team_id: set() for team_id in team_ids}
+    if team_ids:
+        rows = session.exec(select(LogMonth.team_id, LogMonth.month).where(
+            LogMonth.team_id.in_(team_ids), LogMonth.status == SUBMITTED))
+        for team_id, month in rows:
+            found[team_id].add(month)
+    return {team_id: frozenset(months) for team_id, months in found.items()}
+
+
+def add(*, session: Session, team_id: int, author_id: int, entry: Entry, now: datetime,
+        locked: frozenset[str] | None = None) -> None:
+    """A new interaction: one Core INSERT (no ORM object, no flush). `locked`: the team's submitted months, when
+    the caller read them in this transaction already (`locked_months`); else they are looked up here."""
     month = month_of(entry.occurred_on)
-    if is_locked(session=session, team_id=team_id, month=month):
+    if (month in locked) if locked is not None else is_locked(session=session, team_id=team_id, month=month):
         raise MonthLocked(month)
-    row = Interaction(team_id=team_id, author_id=author_id, created_at=now, updated_at=now, month=month,
-                      district_id=entry.district_id, occurred_on=entry.occurred_on,
-                      duration_minutes=entry.duration_minutes, interaction_type=entry.interaction_type or "")
-    _apply(row, entry)
-    session.add(row)
-    session.flush()
-    return row
+    values: dict[str, Any] = {"team_id": team_id, "author_id": author_id, "created_at": now, "updated_at": now,
+                              "deleted_at": None}
+    _apply(_Values(values), entry)
+    session.execute(INTERACTION_INSERT, [values])
+
+
+INTERACTION_INSERT = insert(Interaction.__table__).inline()  # inline: no implicit RETURNING of the id
+
+
+class _Values:
+    """Attribute writes into a dict: `_apply` fills an ORM row (an edit) or the values of an INSERT alike."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        object.__setattr__(self, "_values", values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._values[name] = value
 
 
 def get(*, session: Session, interaction_id: int) -> Interaction | None:

@@ -83,7 +83,8 @@ def save_entry(deps: Deps, directory: Directory, person: Person, view: dict[str,
     entry, errors = modals.parse(view)
     now = deps.now()
     with deps.session(write=True) as session:
-        locked = repo.locked_months(session=session, team_ids=teams_of(directory, person.id))
+        by_team = repo.locked_by_team(session=session, team_ids=teams_of(directory, person.id))
+        locked = frozenset(month for months in by_team.values() for month in months)
         existing = repo.get(session=session, interaction_id=as_id(meta["entry_id"])) if meta.get("entry_id") else None
         if meta.get("entry_id") and existing is None:
             return Submission.says("Not saved", _says("log_entry_gone")), ()
@@ -99,7 +100,8 @@ def save_entry(deps: Deps, directory: Directory, person: Person, view: dict[str,
             if existing is not None:
                 repo.update(session=session, row=existing, team_id=team_id, entry=entry, now=now)
             else:
-                repo.add(session=session, team_id=team_id, author_id=person.id, entry=entry, now=now)
+                repo.add(session=session, team_id=team_id, author_id=person.id, entry=entry, now=now,
+                         locked=by_team.get(team_id))  # read above in this transaction: no second look
         except repo.MonthLocked as exc:  # submitted while the form was open
             return Submission(errors={modals.BLOCKS[Field.DATE]: _says("log_month_locked",
                                                                        month=month_label(exc.month))}), ()
