@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import case, insert, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -152,6 +153,43 @@ def month_entries(*, session: Session, team_id: int, month: str) -> list[Interac
         .order_by(Interaction.occurred_on, Interaction.id)
     )
     return list(session.exec(stmt))
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """What the Home tab shows of one team's month: its log's status and how many entries (the person's own)."""
+
+    submitted_at: datetime | None = None
+    status: str = OPEN
+    count: int = 0
+    mine: int = 0
+
+
+def months_view(*, session: Session, team_months: list[tuple[int, str]], person_id: int
+                ) -> dict[tuple[int, str], MonthView]:
+    """For each (team, month): the log's status and its entry counts, all in one query (a UNION ALL of the
+    log_month rows and the entries counted per team and month)."""
+    if not team_months:
+        return {}
+    teams = sorted({t for t, _ in team_months})
+    months = sorted({m for _, m in team_months})
+    logs = select(LogMonth.team_id, LogMonth.month, LogMonth.status, LogMonth.submitted_at,
+                  literal(0).label("n"), literal(0).label("mine")).where(
+        LogMonth.team_id.in_(teams), LogMonth.month.in_(months))
+    counts = select(Interaction.team_id, Interaction.month, literal(None).label("status"),
+                    literal(None).label("submitted_at"), func.count().label("n"),
+                    func.sum(case((Interaction.author_id == person_id, 1), else_=0)).label("mine")).where(
+        Interaction.team_id.in_(teams), Interaction.month.in_(months), Interaction.deleted_at.is_(None)
+    ).group_by(Interaction.team_id, Interaction.month)
+    found: dict[tuple[int, str], dict[str, Any]] = {}
+    for team_id, month, status, submitted_at, n, mine in session.execute(union_all(logs, counts)):
+        view = found.setdefault((team_id, month), {})
+        if status is not None:
+            view["status"] = status
+            view["submitted_at"] = submitted_at  # typed by the first SELECT's column (UTC-aware)
+        else:
+            view["count"], view["mine"] = int(n or 0), int(mine or 0)
+    return {key: MonthView(**found.get(key, {})) for key in team_months}
 
 
 def count_entries(*, session: Session, team_id: int, month: str, author_id: int | None = None) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import insert as insert_
 from sqlmodel import Session, select
 
@@ -122,26 +122,44 @@ def due(*, session: Session, now: datetime) -> list[Item]:
     ).all())
 
 
-def open_for(*, session: Session, person_id: int) -> list[Item]:
-    """Open items the person owns, those they were asked to offer a trainer for (each ask left them an
-    offer-request card), and those offered to them with others that nobody has taken yet (an item-shared card):
-    not every open item in the state. Soonest deadline first."""
+def _open_for(person_id: int):
+    """The condition of `open_for`."""
     asked_of = select(ItemCard.item_id).where(
         ItemCard.recipient_id == person_id, ItemCard.key.startswith(f"{Notice.OFFER_REQUEST.value}:")
     )
     offered_to = select(ItemCard.item_id).where(
         ItemCard.recipient_id == person_id, ItemCard.key.startswith(f"{Notice.ITEM_SHARED.value}:")
     )
-    return list(session.exec(
-        select(Item).where(
-            Item.status == Status.OPEN.value,
-            or_(
-                Item.owner_id == person_id,
-                Item.id.in_(asked_of),
-                and_(Item.owner_id.is_(None), Item.id.in_(offered_to)),
-            ),
-        ).order_by(Item.deadline_at)
-    ))
+    return and_(
+        Item.status == Status.OPEN.value,
+        or_(
+            Item.owner_id == person_id,
+            Item.id.in_(asked_of),
+            and_(Item.owner_id.is_(None), Item.id.in_(offered_to)),
+        ),
+    )
+
+
+def open_for(*, session: Session, person_id: int) -> list[Item]:
+    """Open items the person owns, those they were asked to offer a trainer for (each ask left them an
+    offer-request card), and those offered to them with others that nobody has taken yet (an item-shared card):
+    not every open item in the state. Soonest deadline first."""
+    return list(session.exec(select(Item).where(_open_for(person_id)).order_by(Item.deadline_at)))
+
+
+def for_home(*, session: Session, person_id: int, asked_limit: int) -> tuple[list[Item], list[Item]]:
+    """`open_for` and `asked_by` in one query: (the open items for the person, soonest deadline first; their own
+    items, newest first, at most `asked_limit`)."""
+    condition = _open_for(person_id)
+    own = select(Item.id).where(Item.asker_id == person_id).order_by(Item.id.desc()).limit(asked_limit)
+    rows = session.execute(
+        select(Item, case((condition, True), else_=False).label("open_for"))
+        .where(or_(condition, Item.id.in_(select(own.subquery().c.id))))
+        .order_by(Item.deadline_at)  # the database's order of deadlines (where no deadline sorts differs)
+    ).all()
+    open_rows = [item for item, is_open_for in rows if is_open_for]
+    asked = sorted((item for item, _ in rows if item.asker_id == person_id), key=lambda r: r.id, reverse=True)
+    return open_rows, asked[:asked_limit]
 
 
 def asked_by(*, session: Session, person_id: int, limit: int) -> list[Item]:

@@ -220,22 +220,25 @@ def home_sections(deps: Deps, session, directory: Directory, person: Person) -> 
     today = _today(deps)
     this_month = month_of(today)
     last_month = month_of(today.replace(day=1) - timedelta(days=1))
+    plan = [(team_id, may_manage(directory, person.id, team_id)) for team_id in teams_of(directory, person.id)]
+    wanted = [(team_id, month) for team_id, manage in plan
+              for month in ((last_month, this_month) if manage else (this_month,))]
+    views = repo.months_view(session=session, team_months=wanted, person_id=person.id)  # one query
     sections = []
-    for team_id in teams_of(directory, person.id):
-        manage = may_manage(directory, person.id, team_id)
+    for team_id, manage in plan:
         months = []
         for month in (last_month, this_month) if manage else (this_month,):
-            row = repo.get_month(session=session, team_id=team_id, month=month)
-            submitted = row is not None and row.status == repo.SUBMITTED
-            if month == last_month and submitted and row.submitted_at <= protocol.log_due_at(month):
+            view = views[(team_id, month)]
+            submitted = view.status == repo.SUBMITTED
+            if month == last_month and submitted and view.submitted_at <= protocol.log_due_at(month):
                 continue  # last month is done: nothing to show
             months.append({
                 "month": month,
                 "label": month_label(month),
-                "count": repo.count_entries(session=session, team_id=team_id, month=month),
-                "mine": repo.count_entries(session=session, team_id=team_id, month=month, author_id=person.id),
+                "count": view.count,
+                "mine": view.mine,
                 "submitted": submitted,
-                "submitted_at": slack_date(row.submitted_at, deps.settings.timezone) if submitted else "",
+                "submitted_at": slack_date(view.submitted_at, deps.settings.timezone) if submitted else "",
                 "due": slack_date(protocol.log_due_at(month), deps.settings.timezone),
                 "value": f"{team_id}:{month}",
             })

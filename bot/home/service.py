@@ -71,14 +71,14 @@ def _row(state: ItemState, person_id: int, ctx: RenderContext) -> dict[str, Any]
 def dashboard(session: Session, person: Person, ctx: RenderContext, protocols, *, limit: bool = True) -> Dashboard:
     pid = person.id
     owned, offers = [], []
-    for row in items.open_for(session=session, person_id=pid):
+    open_rows, mine_rows = items.for_home(session=session, person_id=pid, asked_limit=MAX_MINE + 1)  # one query
+    for row in open_rows:
         state = ItemState.from_dict(row.state)
         proto_ctx = RenderContext(ctx.directory, protocols.get(state.protocol_version), ctx.timezone)
         if state.owner_id == pid or (state.shared and pid in state.holders):
             owned.append(_row(state, pid, proto_ctx))
         elif any(a.person_id == pid and a.stage == state.tier for a in state.asked) and pid not in state.declined:
             offers.append(_row(state, pid, proto_ctx))
-    mine_rows = items.asked_by(session=session, person_id=pid, limit=MAX_MINE + 1)
     mine = []
     for row in mine_rows[:MAX_MINE]:
         state = ItemState.from_dict(row.state)
