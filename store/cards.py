@@ -100,16 +100,6 @@ def of_subjects(*, session: Session, subjects: Iterable[str]) -> list[MessageCar
     return list(session.exec(select(MessageCard).where(MessageCard.subject.in_(wanted)).order_by(MessageCard.id)))
 
 
-def for_person(*, session: Session, subject_prefix: str, person_id: int, limit: int) -> list[MessageCard]:
-    """The person's newest cards whose subject starts with `subject_prefix` ("minutes:"), newest first."""
-    return list(session.exec(
-        select(MessageCard)
-        .where(MessageCard.recipient_id == person_id, MessageCard.subject.startswith(subject_prefix))
-        .order_by(MessageCard.id.desc())
-        .limit(limit)
-    ))
-
-
 def set_posted(*, session: Session, card: MessageCard, outbox_id: int | None) -> None:
     card.post_outbox_id = outbox_id
     session.add(card)

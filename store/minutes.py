@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Integer, cast, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from store.models import Minutes, MinutesShare
+from store.models import MessageCard, Minutes, MinutesShare
 
 
 def get(*, session: Session, minutes_id: int, lock: bool = False) -> Minutes | None:
@@ -89,12 +90,33 @@ def add_share(*, session: Session, minutes_id: int, team_id: int, facilitator_id
     return row
 
 
-def shared_with_teams(*, session: Session, team_ids: Iterable[int], limit: int) -> list[MinutesShare]:
-    """The newest shares to any of these teams, newest first (a member's Home lists what reached them)."""
-    wanted = list(dict.fromkeys(team_ids))
-    if not wanted:
-        return []
-    return list(session.exec(
-        select(MinutesShare).where(MinutesShare.team_id.in_(wanted)).order_by(MinutesShare.shared_at.desc(),
-                                                                             MinutesShare.id.desc()).limit(limit)
-    ))
+def reached(*, session: Session, person_id: int, team_ids: Iterable[int], limit: int
+            ) -> list[tuple[Minutes, str, int, datetime]]:
+    """In one query, the minutes that reached the person lately: from their newest `limit` message cards about
+    minutes (their own copy, as a facilitator) and the newest `limit` shares to their teams. Each as (minutes,
+    "card" or "share", the card's or share's id, when it reached them), cards newest first, then shares newest
+    first (the order the caller reads them in)."""
+    prefix = "minutes:"
+    cards = (
+        select(cast(func.substr(MessageCard.subject, len(prefix) + 1), Integer).label("mid"),
+               MessageCard.id.label("via"), MessageCard.created_at.label("at"), literal("card").label("kind"))
+        .where(MessageCard.recipient_id == person_id, MessageCard.subject.startswith(prefix))
+        .order_by(MessageCard.id.desc()).limit(limit).subquery()
+    )
+    parts = [select(cards.c.mid, cards.c.via, cards.c.at, cards.c.kind)]
+    teams = list(dict.fromkeys(team_ids))
+    if teams:
+        shares = (
+            select(MinutesShare.minutes_id.label("mid"), MinutesShare.id.label("via"),
+                   MinutesShare.shared_at.label("at"), literal("share").label("kind"))
+            .where(MinutesShare.team_id.in_(teams))
+            .order_by(MinutesShare.shared_at.desc(), MinutesShare.id.desc()).limit(limit).subquery()
+        )
+        parts.append(select(shares.c.mid, shares.c.via, shares.c.at, shares.c.kind))
+    picked = union_all(*parts).subquery()
+    rows = session.execute(
+        select(Minutes, picked.c.kind, picked.c.via, picked.c.at).join(picked, Minutes.id == picked.c.mid)
+    ).all()
+    cards_first = sorted((r for r in rows if r[1] == "card"), key=lambda r: r[2], reverse=True)
+    shares_next = sorted((r for r in rows if r[1] == "share"), key=lambda r: (r[3], r[2]), reverse=True)
+    return [(m, kind, via, at) for m, kind, via, at in cards_first + shares_next]

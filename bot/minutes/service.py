@@ -280,13 +280,16 @@ def _received(deps: Deps, session: Session, directory: Directory, person: Person
     """The last minutes that reached the person: as a facilitator (their own copy) or through their team."""
     tz = deps.settings.timezone
     got: dict[int, datetime] = {}
-    for card in card_repo.for_person(session=session, subject_prefix="minutes:", person_id=person.id, limit=RECENT):
-        got[int(card.subject.split(":", 1)[1])] = card.created_at
+    rows: dict[int, Minutes] = {}
     team_ids = [m.team_id for m in directory.index.memberships_of(person.id)]
-    for s in repo.shared_with_teams(session=session, team_ids=team_ids, limit=RECENT):
-        got.setdefault(s.minutes_id, s.shared_at)
+    for minutes_row, kind, _via, at in repo.reached(session=session, person_id=person.id, team_ids=team_ids,
+                                                    limit=RECENT):  # one query
+        rows[minutes_row.id] = minutes_row
+        if kind == "card":
+            got[minutes_row.id] = at  # the person's own copy (the oldest card of the minutes, as cards are read)
+        else:
+            got.setdefault(minutes_row.id, at)
     newest = sorted(got.items(), key=lambda kv: kv[1], reverse=True)[:RECENT]
-    rows = repo.many(session=session, ids=[i for i, _ in newest])
     return [{"meeting": meeting_label(rows[i]), "sender": mention(directory, rows[i].sender_id),
              "when": slack_date(at, tz), "link": rows[i].link, "summary": (rows[i].text or "").split("\n", 1)[0][:200]}
             for i, at in newest if i in rows]

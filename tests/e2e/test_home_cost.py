@@ -1,6 +1,6 @@
-"""A published Home tab costs a bounded number of queries per role, whatever is on it (issue 14 asks for at most
-3; a facilitator's still takes 4: the minutes that reached them are read from their cards and their teams'
-shares separately)."""
+"""A published Home tab costs a bounded number of queries per role, however many items are on it (issue 14 asks
+for at most 3). A management team member's still takes more: the month's updates and the minutes they sent are
+read apart from the board (4 here, 6 once both were sent and have readers)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.e2e.test_redirect_and_home import open_home
 
 # Queries of the Home itself: the event's own bookkeeping (Slack's retry dedupe) is not counted.
 BOOKKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "INSERT INTO slack_event_seen")
-LIMITS = {"USTAFF001": 2, "UADMIN001": 3, "ULEAD0001": 3, "UFACA0001": 4}
+LIMITS = {"USTAFF001": 2, "UADMIN001": 3, "ULEAD0001": 3, "UFACA0001": 3, "UMGMT0001": 4}
 
 
 def test_a_published_home_costs_a_few_queries(app_env):
