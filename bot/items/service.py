@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.delivery import checks, hours, reminders
 from bot.deps import Deps
 from bot.items import cards
 from bot.trainers import service as ledger_service
@@ -22,7 +23,7 @@ from routing.actions import committing_contact, involved
 from routing.directory import Directory, Person
 from routing.engine import decide
 from routing.errors import CstbotError, Refused
-from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notify
+from routing.model import Decision, Event, EventKind, ItemKind, ItemState, Notice, Notify
 from store import allocation, deliveries, outbox
 from store import items as repo
 from store.db import pipelined
@@ -118,7 +119,7 @@ class Service:
             extra = self._allocation_left(session, directory, protocol, state, actor, fields, now) if (
                 kind is EventKind.OFFERED) else {}
             decision = decide(state, Event(kind, actor.id, now, **fields, **extra), directory, protocol)
-            return self._apply(session, row, decision, directory, protocol)
+            return self._apply(session, row, decision, directory, protocol, actor_id=actor.id)
 
         for attempt in range(MAX_RACE_RETRIES):
             try:
@@ -155,7 +156,7 @@ class Service:
                 protocol = self.deps.protocols.get(state.protocol_version)
                 decision = decide(state, Event(EventKind.REPORT_IN, actor_id, now), directory, protocol)
                 try:
-                    return self._apply(session, row, decision, directory, protocol)
+                    return self._apply(session, row, decision, directory, protocol, actor_id=actor_id)
                 except _LostRace:
                     session.rollback()
                     log.info("item %s changed under us (attempt %d); deciding again", item_id, attempt + 1)
@@ -219,12 +220,15 @@ class Service:
         directory = self.directory(session)
         protocol = self.deps.protocols.current
         decision = decide(None, event, directory, protocol)
-        return self._apply(session, None, decision, directory, protocol, source=source)
+        return self._apply(session, None, decision, directory, protocol, source=source, actor_id=event.actor_id)
 
     def _apply(self, session: Session, row: Item | None, decision: Decision, directory: Directory, protocol, *,
-               source: dict[str, Any] | None = None, existing: list[ItemCard] | None = None) -> ItemState:
+               source: dict[str, Any] | None = None, existing: list[ItemCard] | None = None,
+               actor_id: int | None = None) -> ItemState:
         """Write the decision: the item (a new one with its id taken first, so no UPDATE follows), then one
-        multi-row INSERT each for its audit rows, its new cards and its outbox rows. Core statements only."""
+        multi-row INSERT each for its audit rows, its new cards and its outbox rows. Core statements only, except
+        for a reminder (`reminders.enqueue_reminder`: its *Remind me tomorrow* button names its own row), written
+        after the pipeline."""
         now = self.deps.now()
         state = decision.state
         if row is None:
@@ -242,11 +246,18 @@ class Service:
                 item_id = repo.new_id(session=session)
                 state = replace(state, id=item_id)
                 repo.insert(session=session, item_id=item_id, state=state, source=source or {}, now=now)
-            self._write(session, item_id, state, decision, existing, directory, protocol, permalink, now)
+            due_reminders = self._write(session, item_id, state, decision, existing, directory, protocol, permalink,
+                                        now, actor_id)
+        for person, payload, held_until, check_key in due_reminders:
+            reminders.enqueue_reminder(session, person=person, payload=payload, now=now, held_until=held_until,
+                                       check_key=check_key, item_id=item_id)
         return state
 
     def _write(self, session: Session, item_id: int, state: ItemState, decision: Decision, existing: list[ItemCard],
-               directory: Directory, protocol, permalink: str | None, now: datetime) -> None:
+               directory: Directory, protocol, permalink: str | None, now: datetime,
+               actor_id: int | None) -> list[tuple[Person, dict[str, Any], datetime | None, str]]:
+        """Everything but the item's reminders, which are returned (recipient, payload, held until, check key)
+        for `_apply` to write."""
         repo.add_audits(session=session, item_id=item_id, audits=decision.audits, at=now)
         for commitment in decision.commitments:  # the allocation ledger, in the same transaction as the match
             allocation.add(session=session, item_id=item_id, commitment=commitment, at=now)
@@ -255,18 +266,44 @@ class Service:
         existing_keys = {card.key for card in existing}
         new_cards: list[tuple[str, int]] = []
         messages: list[dict[str, Any]] = []
+        due_reminders: list[tuple[Person, dict[str, Any], datetime | None, str]] = []
         for notice in decision.notices:
             if cards.is_card(notice.template) and cards.card_key(notice.template, notice.recipient_id) in existing_keys:
                 continue  # a sticky card (the asker's status) is edited below instead of posted again
-            messages.append(self._notify(item_id, snapshot, notice, ctx, permalink, new_cards))
+            recipient = ctx.directory.person(notice.recipient_id)
+            at_once = ctx.protocol.delivery.urgent(state.urgency) or notice.recipient_id == actor_id
+            held_until = hours.hold(ctx.protocol, recipient, now, at_once=at_once)
+            if notice.template is Notice.REMINDER and recipient is not None and recipient.slack_id:
+                due_reminders.append(self._reminder(item_id, state, notice, recipient, ctx, permalink, held_until))
+                continue
+            row = self._notify(item_id, snapshot, notice, ctx, permalink, new_cards)
+            if not row.get("failed"):  # a row nobody can receive is failed at once, as before
+                row["held_until"] = held_until
+            messages.append(row)
         for card in existing:  # every earlier message about the item shows the new state
             messages.append(self._refresh_card(card, snapshot, permalink))
         repo.add_cards(session=session, item_id=item_id, cards=new_cards, now=now)
         outbox.enqueue_many(messages, session=session, now=now)
+        return due_reminders
+
+    @staticmethod
+    def _reminder(item_id: int, state: ItemState, notice: Notify, recipient: Person, ctx, permalink: str | None,
+                  held_until: datetime | None) -> tuple[Person, dict[str, Any], datetime | None, str]:
+        """A reminder, rendered now (not at dispatch): it carries *Remind me tomorrow*, whose click copies the
+        row's blocks (`reminders.snooze`), and is dropped at dispatch if the step it is about is over by then
+        (its check key: the item and the deadline it reminds of)."""
+        context = {**notice.context, "item_id": item_id}
+        message = cards.notice(notice.template, context, state=state, recipient_id=notice.recipient_id, ctx=ctx,
+                               permalink=permalink)
+        payload = {"channel": recipient.slack_id, "text": message["text"], "blocks": message["blocks"]}
+        deadline = state.deadline_at.isoformat() if state.deadline_at else None
+        return recipient, payload, held_until, checks.item_key(item_id, deadline)
 
     def _notify(self, item_id: int, snapshot: dict[str, Any], notice: Notify, ctx, permalink: str | None,
                 new_cards: list[tuple[str, int]]) -> dict[str, Any]:
-        """The notice as an outbox row; the dispatcher renders it when it sends (`cards.Renderer`)."""
+        """The notice as an outbox row; the dispatcher renders it when it sends (`cards.Renderer`). It waits for
+        the recipient's working hours (`held_until`, set by `_write`) unless the protocol delivers the item's
+        urgency at once, or the recipient is the one who just acted (the answer to their click or form goes now)."""
         recipient = ctx.directory.person(notice.recipient_id)
         context = {**notice.context, "item_id": item_id}
         payload: dict[str, Any] = {}
