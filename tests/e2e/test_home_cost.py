@@ -1,6 +1,8 @@
 """A published Home tab costs a bounded number of queries per role, however many items are on it (issue 14 asks
-for at most 3). A management team member's still takes more: the month's updates and the minutes they sent are
-read apart from the board (4 here, 6 once both were sent and have readers)."""
+for at most 3). Since working hours and /cst share, every Home also reads its person's *Quiet until* (one more
+query), and a lead's the shares sent to them (one more): district staff 3, admin and facilitator 4, lead 5, over
+the target. A management team member's takes more still: the month's updates and the minutes they sent are read
+apart from the board (6 here)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.e2e.test_redirect_and_home import open_home
 
 # Queries of the Home itself: the event's own bookkeeping (Slack's retry dedupe) is not counted.
 BOOKKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "INSERT INTO slack_event_seen")
-LIMITS = {"USTAFF001": 2, "UADMIN001": 3, "ULEAD0001": 3, "UFACA0001": 3, "UMGMT0001": 4}
+LIMITS = {"USTAFF001": 3, "UADMIN001": 4, "ULEAD0001": 5, "UFACA0001": 4, "UMGMT0001": 6}
 
 
 def test_a_published_home_costs_a_few_queries(app_env):
