@@ -7,24 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import event
 from sqlmodel import Session, func, select
 
-from bot.app import build_app
-from bot.delivery.dispatcher import Dispatcher
 from bot.ids import Action, Block, Callback
-from bot.slack.web import WebApp
 from routing.sharing import AUDIENCES
 from store import models
 from store.directory import bump_directory_version
 from store.models import Outbox, Share
-from store.roster import import_roster, parse_yaml
-from tests.blockkit import check_call
-from tests.e2e.conftest import SECRET, AppEnv, make_deps
+from tests.e2e.conftest import AppEnv, running_app
 from tests.e2e.flows import all_text, click
 from tests.e2e.monthly_loop.conftest import (
     FAC_A,
@@ -39,7 +33,6 @@ from tests.e2e.monthly_loop.conftest import (
     MGMT2,
     chicago,
 )
-from tests.standin import SignedSlackClient, serve_wsgi
 
 STATE, ADMIN, STAFF, DIRECTOR, STRANGER = "USTATE001", "UADMIN001", "USTAFF001", "UDIRR0001", "UNOBODY01"
 LS, SUPERVISOR = "ULSERV001", "USUPV0001"
@@ -57,43 +50,25 @@ REACHES = {
 REFUSAL = ("Reports and notices are shared with the network by the MMD management team, DESE trainer-match contacts "
            "and lead facilitators, with `/cst share`.")
 
+DIRECTOR_LINE = "    - {person: director@north.example, center: North Center}\n"
 SHARE_ROSTER = LOOP_ROSTER.replace(
     "  - {email: loner@x.example, name: Lone Person, slack_id: ULONE0001}\n",
     "  - {email: loner@x.example, name: Lone Person, slack_id: ULONE0001}\n"
     f"  - {{email: ls.one@dese.example, name: Lena Services, slack_id: {LS}}}\n"
     f"  - {{email: sup.east@dese.example, name: Sue Supervisor, slack_id: {SUPERVISOR}}}\n",
+).replace(
+    DIRECTOR_LINE,
+    DIRECTOR_LINE + "  learning_services: [ls.one@dese.example]\n"
+    "  area_supervisors:\n"
+    "    - {person: sup.east@dese.example, region: East}\n"
+    "    - {person: ls.one@dese.example, region: West}\n",
 )
-
-
-def _add_audiences(engine) -> None:
-    """Learning Services and the area supervisors, as the roster's `audiences:` rows (written here until the
-    roster reader takes those two keys: the directory reads every audience's rows alike)."""
-    with Session(engine) as s:
-        ids = {p.email: p.id for p in s.exec(select(models.Person))}
-        for audience, email, position in (("learning_services", "ls.one@dese.example", 0),
-                                          ("area_supervisors", "sup.east@dese.example", 0),
-                                          ("area_supervisors", "ls.one@dese.example", 1)):
-            s.add(models.AudienceMember(audience=audience, person_id=ids[email], position=position))
-        bump_directory_version(session=s)
-        s.commit()
-
-
-@contextmanager
-def _running(engine, slack) -> Iterator[AppEnv]:
-    import_roster(parse_yaml(SHARE_ROSTER, source="roster.yaml"), engine=engine)
-    _add_audiences(engine)
-    deps = make_deps(engine, slack)
-    with serve_wsgi(WebApp(build_app(deps), engine, SECRET)) as url:
-        client = SignedSlackClient(url, SECRET, response_url_base=slack.hooks_url)
-        dispatcher = Dispatcher(engine=engine, client=deps.client, clock=deps.clock, worker="test")
-        yield AppEnv(deps=deps, slack=slack, client=client, dispatcher=dispatcher, engine=engine)
-    for call in slack.calls:
-        check_call(call.method, call.args)
+assert "learning_services" in SHARE_ROSTER
 
 
 @pytest.fixture
 def env(engine, slack) -> Iterator[AppEnv]:
-    with _running(engine, slack) as running:
+    with running_app(engine, slack, SHARE_ROSTER) as running:
         yield running
 
 
